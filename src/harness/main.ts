@@ -1,0 +1,102 @@
+// Browser harness for parity tests, the benchmark and the evaluation: Playwright calls these
+// functions through window.coatnetHarness on harness.html.
+
+import * as tf from '@tensorflow/tfjs-core';
+
+import { CoAtNet } from '../model/coatnet';
+import { STAGE_NAMES, type CoAtNetConfig } from '../model/config';
+import { parseSafetensors } from '../model/safetensors';
+import { initBackend, type BackendName, type BackendStatus } from '../model/backend';
+import type { RawTensor } from '../model/tensors';
+
+export interface ParityReport {
+  backend: string;
+  softwareAdapter: boolean;
+  stageMaxAbs: Record<string, number>;
+  stageShapes: Record<string, number[]>;
+  logitsMaxAbs: number;
+  tensorsBefore: number;
+  tensorsAfter: number;
+}
+
+async function fetchBuffer(url: string): Promise<ArrayBuffer> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`GET ${url} failed: HTTP ${response.status}`);
+  return response.arrayBuffer();
+}
+
+function nchwToNhwc(tensor: RawTensor): Float32Array {
+  const [n, c, h, w] = tensor.shape;
+  const source = tensor.data as Float32Array;
+  const out = new Float32Array(source.length);
+  for (let b = 0; b < n; b += 1) {
+    for (let ch = 0; ch < c; ch += 1) {
+      for (let y = 0; y < h; y += 1) {
+        for (let x = 0; x < w; x += 1) {
+          out[((b * h + y) * w + x) * c + ch] = source[((b * c + ch) * h + y) * w + x];
+        }
+      }
+    }
+  }
+  return out;
+}
+
+function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Infinity;
+  let max = 0;
+  for (let i = 0; i < a.length; i += 1) max = Math.max(max, Math.abs(a[i] - b[i]));
+  return max;
+}
+
+let backendStatus: BackendStatus | null = null;
+
+async function useBackend(name: BackendName): Promise<BackendStatus> {
+  backendStatus = await initBackend([name]);
+  return backendStatus;
+}
+
+/** Run a parity fixture (files under fixtureBase) and compare every stage and the logits. */
+async function runParity(fixtureBase: string, name: string): Promise<ParityReport> {
+  const meta = await (await fetch(`${fixtureBase}/${name}.json`)).json() as { config: CoAtNetConfig };
+  const weights = parseSafetensors(await fetchBuffer(`${fixtureBase}/${name}.weights.safetensors`), name).tensors;
+  const io = parseSafetensors(await fetchBuffer(`${fixtureBase}/${name}.io.safetensors`), name).tensors;
+
+  const tensorsBefore = tf.memory().numTensors;
+  const net = new CoAtNet(meta.config, weights);
+  const input = io.get('input')!;
+  const [, c, h, w] = input.shape;
+  const inputNHWC = tf.tensor4d(nchwToNhwc(input), [1, h, w, c]);
+  const result = net.forward(inputNHWC, { stages: true });
+
+  const stageMaxAbs: Record<string, number> = {};
+  const stageShapes: Record<string, number[]> = {};
+  for (const stage of STAGE_NAMES) {
+    const actual = result.stages![stage];
+    stageShapes[stage] = actual.shape;
+    stageMaxAbs[stage] = maxAbsDifference(await actual.data(), nchwToNhwc(io.get(stage)!));
+  }
+  const logitsMaxAbs = maxAbsDifference(await result.logits.data(), io.get('logits')!.data as Float32Array);
+
+  tf.dispose([inputNHWC, result.logits, ...Object.values(result.stages!)]);
+  net.dispose();
+  return {
+    backend: tf.getBackend(),
+    softwareAdapter: backendStatus?.softwareAdapter ?? false,
+    stageMaxAbs,
+    stageShapes,
+    logitsMaxAbs,
+    tensorsBefore,
+    tensorsAfter: tf.memory().numTensors,
+  };
+}
+
+const harness = { useBackend, runParity };
+
+declare global {
+  interface Window {
+    coatnetHarness: typeof harness;
+  }
+}
+
+window.coatnetHarness = harness;
+document.body.dataset.ready = 'true';
