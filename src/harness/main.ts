@@ -8,6 +8,8 @@ import { STAGE_NAMES, type CoAtNetConfig } from '../model/config';
 import { parseSafetensors } from '../model/safetensors';
 import { initBackend, type BackendName, type BackendStatus } from '../model/backend';
 import type { RawTensor } from '../model/tensors';
+import { benchmark } from './bench';
+import { classifyGrayBatch, loadEvalModel } from './evaluate';
 
 export interface ParityReport {
   backend: string;
@@ -90,7 +92,7 @@ async function runParity(fixtureBase: string, name: string): Promise<ParityRepor
   };
 }
 
-const harness = { useBackend, runParity };
+const harness = { useBackend, runParity, benchmark, loadEvalModel, classifyGrayBatch };
 
 declare global {
   interface Window {

@@ -167,7 +167,7 @@ export class CoAtNet {
   forward(inputNHWC: tf.Tensor4D, options: ForwardOptions = {}): ForwardResult {
     if (this.disposed) throw new Error('This CoAtNet was disposed; load the model again');
     this.checkInput(inputNHWC);
-    const wanted = new Set(options.attentionBlocks ?? []);
+    const requestedAttention = new Set(options.attentionBlocks ?? []);
 
     return tf.tidy(() => {
       const stages = {} as Record<StageName, tf.Tensor4D>;
@@ -177,7 +177,7 @@ export class CoAtNet {
         for (const block of blocks) {
           if (block.kind === 'stem') x = stemBlock(x, block);
           else if (block.kind === 'C') x = mbconvBlock(x, block);
-          else x = transformerBlock(x, block, wanted.size > 0 ? allAttention : undefined);
+          else x = transformerBlock(x, block, requestedAttention.size > 0 ? allAttention : undefined);
         }
         stages[STAGE_NAMES[stageIndex]] = x;
       });
@@ -188,8 +188,8 @@ export class CoAtNet {
 
       const result: ForwardResult = { logits };
       if (options.stages) result.stages = stages;
-      if (wanted.size > 0) {
-        result.attention = Object.fromEntries(Object.entries(allAttention).filter(([key]) => wanted.has(key)));
+      if (requestedAttention.size > 0) {
+        result.attention = Object.fromEntries(Object.entries(allAttention).filter(([key]) => requestedAttention.has(key)));
       }
       return result as unknown as tf.TensorContainer;
     }) as unknown as ForwardResult;

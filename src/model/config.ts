@@ -56,6 +56,9 @@ export const PRESETS: Record<string, CoAtNetConfig> = {
 export function validateConfig(config: CoAtNetConfig): void {
   const problems: string[] = [];
   const [h, w] = config.imageSize ?? [];
+  if (!Array.isArray(config.imageSize) || config.imageSize.length !== 2) {
+    problems.push(`imageSize ${JSON.stringify(config.imageSize)} is invalid: use [height, width]`);
+  }
   for (const [axis, value] of [['height', h], ['width', w]] as const) {
     if (!Number.isInteger(value) || value < 32 || value % 32 !== 0) {
       problems.push(`image ${axis} ${value} is invalid: use a multiple of 32 (32, 64, ..., 224)`);

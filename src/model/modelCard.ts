@@ -53,7 +53,11 @@ export function parseModelCard(json: unknown, source: string): ModelCard {
     throw new Error(`Model card ${source} is invalid:\n- ${problems.join('\n- ')}`);
   }
 
-  validateConfig(card.config);
+  try {
+    validateConfig(card.config);
+  } catch (error) {
+    throw new Error(`Model card ${source}: ${(error as Error).message}`);
+  }
   validatePreprocessing(card.preprocessing, card.config, source);
   for (const language of ['en', 'ja'] as const) {
     if (card.labels[language].length !== card.config.numClasses) {
@@ -72,6 +76,15 @@ export function validatePreprocessing(spec: PreprocessingSpec, config: CoAtNetCo
   }
   if (channelCount !== config.inChannels) {
     problems.push(`preprocessing.channels "${spec.channels}" gives ${channelCount} channels but the model takes ${config.inChannels}`);
+  }
+  if (spec.channels !== 'grayscale' && spec.channels !== 'rgb') {
+    problems.push(`preprocessing.channels "${spec.channels}" is invalid: use grayscale or rgb`);
+  }
+  if (spec.interpolation !== 'bilinear') {
+    problems.push(`preprocessing.interpolation "${spec.interpolation}" is invalid: only bilinear is supported`);
+  }
+  if (!(Number.isFinite(spec.scale) && spec.scale > 0)) {
+    problems.push(`preprocessing.scale ${spec.scale} is invalid: use a positive number such as 1/255 = 0.00392156862745098`);
   }
   if (!['stretch', 'center-crop', 'letterbox'].includes(spec.resize)) {
     problems.push(`preprocessing.resize "${spec.resize}" is invalid: use stretch, center-crop or letterbox`);

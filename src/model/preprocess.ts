@@ -17,7 +17,10 @@ interface SourceWindow {
   height: number;
 }
 
-/** ITU-R BT.601 luma, the weights PIL's convert('L') and torchvision's Grayscale use. */
+/**
+ * ITU-R BT.601 luma weights. PIL's convert('L') uses them too but rounds to an integer, and
+ * torchvision's tensor Grayscale uses 0.2989, so colour inputs may differ by up to half a level.
+ */
 const LUMA = [0.299, 0.587, 0.114] as const;
 
 function toPlanes(image: RgbaImage, channels: 'grayscale' | 'rgb', scale: number): Float32Array[] {

@@ -108,7 +108,7 @@ function readEntry(buffer: ArrayBuffer, dataStart: number, name: string, entry: 
   }
   const [begin, end] = entry.data_offsets ?? [];
   const expectedBytes = elementCount(entry.shape) * type.bytes;
-  if (!Number.isInteger(begin) || !Number.isInteger(end) || end - begin !== expectedBytes
+  if (!Number.isInteger(begin) || !Number.isInteger(end) || begin < 0 || end - begin !== expectedBytes
       || dataStart + end > buffer.byteLength) {
     throw new Error(`${source}: tensor "${name}" ${entry.dtype} ${shapeToString(entry.shape)} needs ${expectedBytes} bytes `
       + `but its offsets are [${begin}, ${end}] in a data section of ${buffer.byteLength - dataStart} bytes; the file is truncated or corrupt`);

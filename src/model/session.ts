@@ -44,6 +44,11 @@ export interface LoadedModel {
 
 type ProgressCallback = (progress: LoadProgress) => void;
 
+export interface LoadOptions {
+  /** Run one inference at load so shaders compile before the first image (default true). */
+  warmup?: boolean;
+}
+
 /** Let the browser paint and handle input between long steps. */
 function yieldToBrowser(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
@@ -107,7 +112,9 @@ async function runClassification(net: CoAtNet, inputNHWC: Float32Array, k: numbe
 }
 
 /** Build a model from a card and weights already in memory, then warm it up. */
-export async function createLoadedModel(card: ModelCard, cardUrl: string, weights: RawTensorMap, onProgress?: ProgressCallback): Promise<LoadedModel> {
+export async function createLoadedModel(
+  card: ModelCard, cardUrl: string, weights: RawTensorMap, onProgress?: ProgressCallback, options: LoadOptions = {},
+): Promise<LoadedModel> {
   onProgress?.({ phase: 'build', fraction: 0 });
   await yieldToBrowser();
   const net = new CoAtNet(card.config, weights);
@@ -118,7 +125,7 @@ export async function createLoadedModel(card: ModelCard, cardUrl: string, weight
   await yieldToBrowser();
   const [h, w] = card.config.imageSize;
   try {
-    await runClassification(net, new Float32Array(h * w * card.config.inChannels), 1);
+    if (options.warmup !== false) await runClassification(net, new Float32Array(h * w * card.config.inChannels), 1);
   } catch (error) {
     net.dispose();
     throw error;
@@ -137,7 +144,7 @@ export async function createLoadedModel(card: ModelCard, cardUrl: string, weight
 }
 
 /** Load a model card from `cardUrl` and the safetensors weights it names, relative to it. */
-export async function loadModelFromUrl(cardUrl: string, onProgress?: ProgressCallback): Promise<LoadedModel> {
+export async function loadModelFromUrl(cardUrl: string, onProgress?: ProgressCallback, options: LoadOptions = {}): Promise<LoadedModel> {
   onProgress?.({ phase: 'download', fraction: 0 });
   const absoluteCardUrl = new URL(cardUrl, globalThis.location?.href).href;
   const card = parseModelCard(await (await fetchOk(absoluteCardUrl)).json(), absoluteCardUrl);
@@ -145,5 +152,5 @@ export async function loadModelFromUrl(cardUrl: string, onProgress?: ProgressCal
   const weightsUrl = new URL(card.weights, absoluteCardUrl).href;
   const buffer = await downloadWithProgress(weightsUrl, (fraction) => onProgress?.({ phase: 'download', fraction }));
   const { tensors } = parseSafetensors(buffer, weightsUrl);
-  return createLoadedModel(card, absoluteCardUrl, tensors, onProgress);
+  return createLoadedModel(card, absoluteCardUrl, tensors, onProgress, options);
 }
