@@ -115,6 +115,27 @@ _SAFETENSORS_DTYPES = {
 }
 
 
+_TORCH_DTYPES = {name: dtype for dtype, name in _SAFETENSORS_DTYPES.items()}
+
+
+def load_safetensors(path):
+    """Read a safetensors file written by save_safetensors into a dict of torch tensors."""
+    with open(path, 'rb') as f:
+        data = f.read()
+    (header_length,) = struct.unpack('<Q', data[:8])
+    header = json.loads(data[8:8 + header_length])
+    start = 8 + header_length
+    tensors = {}
+    for name, entry in header.items():
+        if name == '__metadata__':
+            continue
+        begin, end = entry['data_offsets']
+        dtype = _TORCH_DTYPES[entry['dtype']]
+        raw = bytearray(data[start + begin:start + end])
+        tensors[name] = torch.frombuffer(raw, dtype=dtype).reshape(entry['shape']).clone()
+    return tensors
+
+
 def _tensor_bytes(t):
     # bfloat16 has no numpy dtype, so its raw bits go through int16.
     t = t.detach().contiguous().cpu()

@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from reference import build_model, load_reference, save_safetensors  # noqa: E402
+from reference import build_model, load_reference, load_safetensors, save_safetensors  # noqa: E402
 
 DATA_DIR = '/usr/share/datasets/fashion-mnist'
 LABELS_EN = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat',
@@ -114,6 +114,8 @@ def parse_args():
     parser.add_argument('--lr', type=float, default=2e-3, help='peak learning rate (one-cycle)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--threads', type=int, default=2, help='torch CPU threads')
+    parser.add_argument('--init', help='start from these weights (a model.safetensors) instead of '
+                        'random ones; its model.json training record is kept as previousTraining')
     parser.add_argument('--samples-out', default='public/samples', help='folder for sample PNGs')
     parser.add_argument('--predictions-out', default='tests/fixtures/fashion',
                         help='folder for PyTorch predictions and test PNGs used by the tests')
@@ -141,6 +143,11 @@ def main():
     test_y = torch.from_numpy(test_labels.astype(np.int64))
 
     model = build_model(ref, CONFIG)
+    previous_training = None
+    if args.init:
+        model.load_state_dict(load_safetensors(args.init))
+        with open(os.path.join(os.path.dirname(args.init), 'model.json'), encoding='utf-8') as f:
+            previous_training = json.load(f)['training']
     parameter_count = ref.count_parameters(model)
     print(f'parameters: {parameter_count}, mean {mean:.4f}, std {std:.4f}', flush=True)
 
@@ -171,11 +178,11 @@ def main():
     accuracy, predictions = evaluate(model, test_x, test_y)
     wall_time = time.time() - started
     export(args, model, parameter_count, accuracy, predictions, test_images, test_labels,
-           mean, std, wall_time)
+           mean, std, wall_time, previous_training)
 
 
 def export(args, model, parameter_count, accuracy, predictions, test_images, test_labels,
-           mean, std, wall_time):
+           mean, std, wall_time, previous_training):
     os.makedirs(args.out, exist_ok=True)
     state = {name: tensor for name, tensor in model.state_dict().items()}
     save_safetensors(state, os.path.join(args.out, 'model.safetensors'),
@@ -218,6 +225,8 @@ def export(args, model, parameter_count, accuracy, predictions, test_images, tes
             'machine': f'{platform.machine()}, {os.cpu_count()} cores',
         },
     }
+    if previous_training:
+        card['training']['previousTraining'] = previous_training
     with open(os.path.join(args.out, 'model.json'), 'w', encoding='utf-8') as f:
         json.dump(card, f, ensure_ascii=False, indent=2)
         f.write('\n')
