@@ -1,25 +1,9 @@
 import { defineConfig } from '@playwright/test';
 
 // Debian's Chromium; Playwright's own browser downloads are never used.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+import { BASE_FLAGS, CHROMIUM, GPU_FLAGS, NO_WEBGPU_FLAGS } from './scripts/chromium-flags.mjs';
+
 const PORT = Number(process.env.E2E_PORT ?? 5199);
-
-const BASE_FLAGS = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-/** WebGPU on SwiftShader (software Vulkan); WebGL on SwiftShader through ANGLE. */
-export const GPU_FLAGS = [
-  '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-  '--use-vulkan=swiftshader',
-  '--use-webgpu-adapter=swiftshader',
-  '--use-angle=swiftshader',
-  '--enable-unsafe-swiftshader',
-];
 
 export default defineConfig({
   testDir: 'e2e',
@@ -38,7 +22,7 @@ export default defineConfig({
     {
       name: 'no-webgpu',
       testMatch: /no-webgpu/,
-      use: { launchOptions: { executablePath: CHROMIUM, args: [...BASE_FLAGS, '--disable-features=WebGPU', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'] } },
+      use: { launchOptions: { executablePath: CHROMIUM, args: [...BASE_FLAGS, ...NO_WEBGPU_FLAGS] } },
     },
   ],
   webServer: {

@@ -4,20 +4,11 @@
 import { chromium } from '@playwright/test';
 import { createServer } from 'vite';
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+import { BASE_FLAGS, CHROMIUM, GPU_FLAGS } from './chromium-flags.mjs';
 
-export const CHROMIUM_FLAGS = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-  '--use-vulkan=swiftshader',
-  '--use-webgpu-adapter=swiftshader',
-  '--use-angle=swiftshader',
-  '--enable-unsafe-swiftshader',
-];
+export { CHROMIUM };
+
+const CHROMIUM_FLAGS = [...BASE_FLAGS, ...GPU_FLAGS];
 
 /** Start the dev server and Chromium; returns the harness page and a close function. */
 export async function openHarness() {

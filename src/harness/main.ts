@@ -5,9 +5,9 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { CoAtNet } from '../model/coatnet';
 import { STAGE_NAMES, type CoAtNetConfig } from '../model/config';
+import { nchwToNhwc } from '../model/layout';
 import { parseSafetensors } from '../model/safetensors';
 import { initBackend, type BackendName, type BackendStatus } from '../model/backend';
-import type { RawTensor } from '../model/tensors';
 import { benchmark } from './bench';
 import { classifyGrayBatch, loadEvalModel } from './evaluate';
 
@@ -25,22 +25,6 @@ async function fetchBuffer(url: string): Promise<ArrayBuffer> {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`GET ${url} failed: HTTP ${response.status}`);
   return response.arrayBuffer();
-}
-
-function nchwToNhwc(tensor: RawTensor): Float32Array {
-  const [n, c, h, w] = tensor.shape;
-  const source = tensor.data as Float32Array;
-  const out = new Float32Array(source.length);
-  for (let b = 0; b < n; b += 1) {
-    for (let ch = 0; ch < c; ch += 1) {
-      for (let y = 0; y < h; y += 1) {
-        for (let x = 0; x < w; x += 1) {
-          out[((b * h + y) * w + x) * c + ch] = source[((b * c + ch) * h + y) * w + x];
-        }
-      }
-    }
-  }
-  return out;
 }
 
 function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {

@@ -4,8 +4,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { CoAtNetConfig } from '../../src/model/config';
+import { nchwToNhwc } from '../../src/model/layout';
 import { parseSafetensors } from '../../src/model/safetensors';
-import type { RawTensor, RawTensorMap } from '../../src/model/tensors';
+import type { RawTensorMap } from '../../src/model/tensors';
 
 export const PARITY_DIR = join(__dirname, '..', 'fixtures', 'parity');
 
@@ -35,22 +36,7 @@ export function loadParityFixture(name: string): ParityFixture {
   };
 }
 
-/** NCHW [N, C, H, W] float data -> NHWC float data. */
-export function nchwToNhwc(tensor: RawTensor): Float32Array {
-  const [n, c, h, w] = tensor.shape;
-  const source = tensor.data as Float32Array;
-  const out = new Float32Array(source.length);
-  for (let b = 0; b < n; b += 1) {
-    for (let ch = 0; ch < c; ch += 1) {
-      for (let y = 0; y < h; y += 1) {
-        for (let x = 0; x < w; x += 1) {
-          out[((b * h + y) * w + x) * c + ch] = source[((b * c + ch) * h + y) * w + x];
-        }
-      }
-    }
-  }
-  return out;
-}
+export { nchwToNhwc };
 
 export function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`length ${a.length} differs from ${b.length}`);
