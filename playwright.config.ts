@@ -26,7 +26,8 @@ export default defineConfig({
     },
   ],
   webServer: {
-    command: `npx vite --host 127.0.0.1 --port ${PORT} --strictPort`,
+    // --bypass-lock: Vite 8 otherwise refuses to start beside a developer's own dev server.
+    command: `npx vite --host 127.0.0.1 --port ${PORT} --strictPort --bypass-lock`,
     url: `http://127.0.0.1:${PORT}/harness.html`,
     reuseExistingServer: !process.env.CI,
     timeout: 120_000,
