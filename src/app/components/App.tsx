@@ -7,13 +7,18 @@ import { useClassifyCountAttribute } from '../hooks/useClassifyCountAttribute';
 import { usePasteImage } from '../hooks/usePasteImage';
 import { usePreventFileNavigation } from '../hooks/usePreventFileNavigation';
 import { startApp } from '../store';
+import { installTestHook } from '../testHook';
 import { DropZone } from './DropZone';
 import { ErrorMessage } from './ErrorMessage';
+import { ImportPanel } from './ImportPanel';
 import { LanguageSwitch } from './LanguageSwitch';
 import { ModelInfo } from './ModelInfo';
+import { ModelLibrary } from './ModelLibrary';
 import { ModelStatus } from './ModelStatus';
 import { PredictionPanel } from './PredictionPanel';
 import { SampleGallery } from './SampleGallery';
+import { VisualizerPanel } from './VisualizerPanel';
+import { WebcamPanel } from './WebcamPanel';
 
 export function App() {
   const { t } = useTranslation();
@@ -23,6 +28,7 @@ export function App() {
 
   // startApp ignores repeated calls, so StrictMode's double effect starts the model once.
   useEffect(() => {
+    installTestHook();
     void startApp({
       cardUrl: modelCardUrl(),
       sampleIndexUrl: sampleIndexUrl(),
@@ -52,8 +58,15 @@ export function App() {
           <PredictionPanel />
           <ModelStatus />
           <ModelInfo />
+          <ModelLibrary />
         </div>
+
+        <WebcamPanel />
+
+        <ImportPanel />
       </main>
+
+      <VisualizerPanel />
 
       <footer className="app-footer">{t('app.footer')}</footer>
     </div>
