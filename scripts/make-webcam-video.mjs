@@ -149,7 +149,7 @@ export function grayToLimitedLuma(gray) {
   return Math.round(16 + (gray * 219) / 255);
 }
 
-/** One I420 frame (Y plane, then U and V at half resolution) of a gray image; chroma 128 is neutral. */
+/** Build one I420 frame of a gray image: the Y plane, then U and V at half resolution with neutral chroma 128. */
 export function grayFrameI420(gray, size) {
   const chromaSize = (size / 2) * (size / 2);
   const frame = new Uint8Array(size * size + 2 * chromaSize);
@@ -158,7 +158,7 @@ export function grayFrameI420(gray, size) {
   return frame;
 }
 
-/** The Y4M stream header; Chromium's parser accepts only the 4:2:0 colour spaces. */
+/** Return the Y4M stream header. Chromium's parser accepts only the 4:2:0 colour spaces. */
 export function y4mHeader(size, fps) {
   return `YUV4MPEG2 W${size} H${size} F${fps}:1 Ip A1:1 C420jpeg\n`;
 }
@@ -227,9 +227,12 @@ function parseArguments(argv) {
       out = argv[i];
     }
   }
-  if (!out || !/\.y4m$/i.test(out)) {
+  if (!out) {
     throw new Error('Missing output file: run node scripts/make-webcam-video.mjs OUT.y4m [--items N] '
-      + '[--frames-per-item N] [--fps N] [--size N]; the name must end in .y4m, which Chromium requires');
+      + '[--frames-per-item N] [--fps N] [--size N]');
+  }
+  if (!/\.y4m$/i.test(out)) {
+    throw new Error(`Output file ${out} is invalid: its name must end in .y4m, because Chromium chooses the parser by extension`);
   }
   return { out, options };
 }

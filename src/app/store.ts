@@ -140,6 +140,11 @@ export function dismissError(): void {
   set({ error: null });
 }
 
+function isCurrentModel(model: LoadedModel): boolean {
+  const current = get().model;
+  return current.status === 'ready' && current.model === model;
+}
+
 function imageToClassify(): CurrentImage | null {
   const { image, model, attemptedImageId } = get();
   if (!image || model.status !== 'ready' || attemptedImageId === image.id) return null;
@@ -150,15 +155,15 @@ async function classifyImage(model: LoadedModel, image: CurrentImage): Promise<v
   try {
     const value = await model.classify(image.pixels, TOP_K);
 
-    // A newer image replaced this one during inference, so the loop classifies that one next.
-    if (get().image?.id !== image.id) return;
+    // A newer image or model replaced this one during inference, so the loop classifies again.
+    if (get().image?.id !== image.id || !isCurrentModel(model)) return;
     set((state) => ({
       result: { imageId: image.id, value },
       attemptedImageId: image.id,
       classifyCount: state.classifyCount + 1,
     }));
   } catch (error) {
-    if (get().image?.id !== image.id) return;
+    if (get().image?.id !== image.id || !isCurrentModel(model)) return;
     set({ attemptedImageId: image.id, error: toAppError(error, 'classify-failed') });
   }
 }
@@ -173,8 +178,9 @@ export async function classifyCurrentImage(): Promise<void> {
 
   set({ classifying: true });
   try {
+    // The model is read on every round because replaceModel may swap it during an inference.
     for (let image = imageToClassify(); image; image = imageToClassify()) {
-      await classifyImage(model.model, image);
+      await classifyImage((get().model as Extract<ModelState, { status: 'ready' }>).model, image);
     }
   } finally {
     set({ classifying: false });
@@ -247,6 +253,33 @@ export async function openSample(entry: SampleEntry, url: string): Promise<void>
   await decodeAndAccept(serial, file, entry.label);
 }
 
+/** Pixels captured in the page, such as a camera snapshot, rather than read from a file. */
+export interface CapturedImage {
+  /** Pixels to classify, at most MAX_DECODED_SIDE on the longest side like decoded files. */
+  pixels: RgbaImage;
+  /** Size of the capture before any downscale. */
+  width: number;
+  height: number;
+  /** Encoded copy for the preview. */
+  png: Blob;
+}
+
+/**
+ * Make a captured image the current image and classify it, as if it were an opened file, so every
+ * panel that shows the current image receives it. The store owns the preview URL it creates here.
+ */
+export function openCapturedImage(image: CapturedImage, fileName: string): void {
+  const serial = beginInput();
+  const decoded: DecodedImage = {
+    pixels: image.pixels,
+    width: image.width,
+    height: image.height,
+    format: 'png',
+    displayUrl: URL.createObjectURL(image.png),
+  };
+  acceptImage(serial, decoded, fileName, null);
+}
+
 export async function loadSamples(indexUrl: string): Promise<void> {
   set({ samples: { status: 'loading' } });
   try {
@@ -314,4 +347,17 @@ export async function retryModel(): Promise<void> {
   if (!cardUrl || model.status !== 'error') return;
   if (!backend && !(await startBackend(backendOrder))) return;
   await loadModel(cardUrl);
+}
+
+/**
+ * Make `model` the current model, for example one imported from a checkpoint, and dispose the
+ * previous one's tensors. The current image is classified again with the new model.
+ */
+export async function replaceModel(model: LoadedModel): Promise<void> {
+  const previous = get().model;
+  const { error } = get();
+  const loadError = error?.code === 'model-load-failed' || error?.code === 'backend-failed';
+  set({ model: { status: 'ready', model }, result: null, attemptedImageId: null, error: loadError ? null : error });
+  if (previous.status === 'ready' && previous.model !== model) previous.model.dispose();
+  await classifyCurrentImage();
 }
