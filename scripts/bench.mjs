@@ -1,4 +1,4 @@
-// npm run bench [-- --backends webgpu,webgl,cpu --models bundled,coatnet_0 --runs 20 --memory-runs 100]
+// npm run bench [-- --backends webgpu,webgl,wasm,cpu --models bundled,coatnet_0 --runs 20 --memory-runs 100]
 //                 [--webcam off|on|only --webcam-frames 200] [--import PATH]
 // Prints, per model and backend: load time, first inference, median latency after warm-up,
 // and tf.memory() after the load and after all runs. With --webcam on (after those) or only
@@ -22,7 +22,7 @@ import { BASE_FLAGS, CHROMIUM, GPU_FLAGS } from './chromium-flags.mjs';
 import { writeWebcamVideo } from './make-webcam-video.mjs';
 
 const options = parseOptions(process.argv.slice(2), {
-  backends: 'webgpu,webgl,cpu',
+  backends: 'webgpu,webgl,wasm,cpu',
   models: 'bundled,coatnet_0',
   runs: 20,
   'memory-runs': 100,

@@ -98,6 +98,10 @@ const set = useAppStore.setState;
 
 export const selectModel = (state: AppState): ModelState => state.model;
 export const selectCard = (state: AppState) => (state.model.status === 'ready' ? state.model.model.card : null);
+/** True while the bundled model is in use: the sample images' labels are its class indices only. */
+export const selectUsesBundledModel = (state: AppState): boolean => (
+  state.model.status === 'ready' && state.cardUrl !== null && state.model.model.cardUrl === state.cardUrl
+);
 export const selectBackend = (state: AppState): BackendStatus | null => state.backend;
 export const selectImage = (state: AppState): CurrentImage | null => state.image;
 export const selectDecoding = (state: AppState): boolean => state.decoding;

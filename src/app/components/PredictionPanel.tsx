@@ -11,6 +11,7 @@ import {
   selectClassifying,
   selectImage,
   selectPredictionStatus,
+  selectUsesBundledModel,
   selectResult,
   useAppStore,
   type CurrentImage,
@@ -48,7 +49,9 @@ function PredictionList({ result, card, language }: ResultProps) {
 
 function TrueLabel({ image, result, card, language }: ResultProps & { image: CurrentImage }) {
   const { t } = useTranslation();
-  if (image.trueLabel === null) return null;
+  const usesBundledModel = useAppStore(selectUsesBundledModel);
+  // A sample's label is a Fashion-MNIST class index, meaningless for an imported model's classes.
+  if (image.trueLabel === null || !usesBundledModel) return null;
   const correct = result.topK[0]?.index === image.trueLabel;
 
   return (

@@ -4,15 +4,16 @@ import { sampleImageUrl } from '../assets';
 import { classLabel } from '../format';
 import { currentLanguage } from '../i18n';
 import type { SampleEntry } from '../samples';
-import { openSample, selectCard, selectImage, selectSamples, useAppStore } from '../store';
+import { openSample, selectCard, selectImage, selectSamples, selectUsesBundledModel, useAppStore } from '../store';
 
 function SampleButton({ entry, selected }: { entry: SampleEntry; selected: boolean }) {
   const { t, i18n } = useTranslation();
   const card = useAppStore(selectCard);
+  const usesBundledModel = useAppStore(selectUsesBundledModel);
   const url = sampleImageUrl(entry.file);
 
-  // Class names come from the model card, so they appear once the card has loaded.
-  const label = card ? classLabel(card, entry.label, currentLanguage(i18n.language)) : `#${entry.label}`;
+  // Class names come from the bundled model's card; an imported model's classes are different ones.
+  const label = card && usesBundledModel ? classLabel(card, entry.label, currentLanguage(i18n.language)) : `#${entry.label}`;
 
   return (
     <li>

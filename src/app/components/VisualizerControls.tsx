@@ -91,7 +91,7 @@ function SpeedNote() {
   return (
     <div className="notice visualizer-speed" data-testid="visualizer-speed">
       {backend?.softwareAdapter && <p><strong>{t('visualizer.speed.software')}</strong></p>}
-      <p>{t('visualizer.speed.measured')}</p>
+      {backend?.softwareAdapter && <p>{t('visualizer.speed.measured')}</p>}
       <p>
         {t('visualizer.speed.switch')}{' '}
         {OTHER_BACKENDS.filter((name) => name !== backend?.name).map((name, index) => (

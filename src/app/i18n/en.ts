@@ -111,7 +111,7 @@ export const en = {
     },
     speed: {
       software: 'The WebGPU adapter here is a software renderer, where large models are slow.',
-      measured: 'Measured with npm run bench on a 2-core machine with a software WebGPU adapter (SwiftShader) while another job used the CPU: one forward pass of coatnet_0 at 224 × 224 took 39 s on WebGPU (62 s the first time, which compiles the shaders), 0.44 s on WebAssembly (2.0 s the first time) and 8.7 s on the plain-JavaScript CPU backend.',
+      measured: 'For scale: on a 2-core test machine with such an adapter, one forward pass of coatnet_0 at 224 × 224 took about 40 s on WebGPU, 0.4 s on WebAssembly and 9 s on the plain-JavaScript CPU backend.',
       switch: 'Reload with another backend:',
     },
     types: {

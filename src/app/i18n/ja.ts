@@ -4,7 +4,7 @@ import type { TranslationResource } from './en';
 
 export const ja: TranslationResource = {
   app: {
-    title: 'ブラウザで動く CoAtNet',
+    title: 'ブラウザーで動く CoAtNet',
     subtitle: 'TensorFlow.js による Fashion-MNIST 画像分類。画像はこの端末の外に送信されません。',
     footer: 'ネットワークは TensorFlow.js でこのページの中で実行され、画像はアップロードされません。',
   },
@@ -94,7 +94,7 @@ export const ja: TranslationResource = {
       width: '入力の幅',
       layout: 's1〜s4 のブロックの種類',
       build: 'ランダムな重みで構築して実行',
-      weightsSize: '{{parameters}} 個のパラメータは float32 で {{megabytes}} MB になり、構築中はその約 2 倍のメモリを使います。',
+      weightsSize: '{{parameters}} 個のパラメーターは float32 で {{megabytes}} MB になり、構築中はその約 2 倍のメモリを使います。',
       input: '入力',
       inputImage: '現在の画像',
       inputRandom: 'ランダムな画素',
@@ -105,15 +105,15 @@ export const ja: TranslationResource = {
     status: {
       modelLoading: 'モデルはまだ読み込み中です。完了を待つか、プリセットを選んでください。',
       modelFailed: 'モデルを利用できません。プリセットを選ぶと、そのステージを調べられます。',
-      presetIdle: '表の形状・パラメータ数・積和演算数は設定から計算した値です。ネットワークを構築すると、実際の順伝播で形状を測り、特徴マップとアテンションも表示します。',
+      presetIdle: '表の形状・パラメーター数・積和演算数は設定から計算した値です。ネットワークを構築すると、実際の順伝播で形状を測り、特徴マップとアテンションも表示します。',
       building: '{{name}} をランダムな重みで構築しています…',
       running: '順伝播を実行しています…',
       done: '{{backend}} で測定: 順伝播と結果の読み出しに {{seconds}} 秒かかりました。',
       error: '順伝播に失敗しました: {{message}}',
     },
     speed: {
-      software: 'この WebGPU アダプタはソフトウェアレンダラーなので、大きなモデルは遅くなります。',
-      measured: '2 コアのマシンでソフトウェア WebGPU アダプタ（SwiftShader）を使い、別のジョブが CPU を使っている状態で npm run bench により測定: 224 × 224 の coatnet_0 の順伝播 1 回は WebGPU で 39 秒（シェーダーをコンパイルする初回は 62 秒）、WebAssembly で 0.44 秒（初回 2.0 秒）、純粋な JavaScript の CPU バックエンドで 8.7 秒でした。',
+      software: 'この WebGPU アダプターはソフトウェアレンダラーなので、大きなモデルは遅くなります。',
+      measured: '目安: このようなアダプターを使う 2 コアのテスト機では、224 × 224 の coatnet_0 の順伝播 1 回に WebGPU で約 40 秒、WebAssembly で 0.4 秒、純粋な JavaScript の CPU バックエンドで 9 秒かかりました。',
       switch: '別のバックエンドで再読み込み:',
     },
     types: {
@@ -127,7 +127,7 @@ export const ja: TranslationResource = {
       blocks: 'このステージのブロック',
       input: '入力 H × W × C',
       output: '出力 H × W × C',
-      parameters: 'パラメータ数',
+      parameters: 'パラメーター数',
       macs: '積和演算数（{{unit}}）',
       head: 'ヘッド',
       headType: '全体平均プーリング + fc',
@@ -274,16 +274,16 @@ export const ja: TranslationResource = {
     useFile: '代わりに画像ファイルを選択',
     dismiss: '閉じる',
     errors: {
-      'permission-denied': 'カメラへのアクセスが拒否されました。ブラウザでこのサイトのカメラを許可して'
+      'permission-denied': 'カメラへのアクセスが拒否されました。ブラウザーでこのサイトのカメラを許可して'
         + '（アドレスバーのカメラアイコンまたはサイトの設定）もう一度試すか、代わりに画像ファイルを選択してください。',
       'no-camera': 'カメラが見つかりません。カメラを接続してもう一度試すか、代わりに画像ファイルを選択してください。',
       'camera-in-use': 'カメラはビデオ通話など別のプログラムが使用中です。そのプログラムを終了してもう一度試すか、'
         + '代わりに画像ファイルを選択してください。',
       'camera-disconnected': 'カメラからの映像が途切れました。カメラが取り外されたか電源が切れています。'
         + '接続し直してカメラを再開するか、代わりに画像ファイルを選択してください。',
-      'insecure-context': 'ブラウザは安全なページ（https:// または localhost）でしかカメラを使わせません。'
+      'insecure-context': 'ブラウザーは安全なページ（https:// または localhost）でしかカメラを使わせません。'
         + 'このページを HTTPS で開くか、代わりに画像ファイルを選択してください。',
-      'no-media-devices': 'このブラウザはカメラを使えません。最新の Chrome・Edge・Firefox・Safari を使うか、'
+      'no-media-devices': 'このブラウザーはカメラを使えません。最新の Chrome・Edge・Firefox・Safari を使うか、'
         + '代わりに画像ファイルを選択してください。',
       'classify-failed': 'カメラのフレームを分類できなかったため、カメラを停止しました。もう一度開始するか、'
         + '代わりに画像ファイルを選択してください。',
@@ -304,7 +304,7 @@ export const ja: TranslationResource = {
       build: 'ネットワークを構築しています…',
       warmup: 'ウォームアップ中: 最初の推論で GPU カーネルをコンパイルしています…',
       download: 'ダウンロードしています…',
-      save: 'モデルをこのブラウザに保存しています…',
+      save: 'モデルをこのブラウザーに保存しています…',
     },
     found: {
       heading: '「{{name}}」の内容',
@@ -319,8 +319,8 @@ export const ja: TranslationResource = {
       layouts: {
         'state-dict': 'state_dict そのもの',
         'wrapped-state-dict': '学習用チェックポイントのキー「{{key}}」の下の state_dict',
-        'whole-model': 'pickle されたモデル全体（torch.save(model)）。コードを実行せずにパラメータとバッファを取り出しました',
-        'wrapped-whole-model': 'キー「{{key}}」の下の、pickle されたモデル全体。コードを実行せずにパラメータとバッファを取り出しました',
+        'whole-model': 'pickle されたモデル全体（torch.save(model)）。コードを実行せずにパラメーターとバッファを取り出しました',
+        'wrapped-whole-model': 'キー「{{key}}」の下の、pickle されたモデル全体。コードを実行せずにパラメーターとバッファを取り出しました',
         safetensors: 'safetensors ファイルのテンソル',
       },
       ignored: '使わなかった項目: {{keys}}。',
@@ -328,20 +328,20 @@ export const ja: TranslationResource = {
       stripped: 'すべてのキーから接頭辞「{{prefix}}」を取り除きました（DataParallel・DistributedDataParallel・torch.compile が付けるものです）。',
       architecture: '推定したアーキテクチャ',
       numBlocks: 's0〜s4 のブロック数',
-      channels: 's0〜s4 のチャネル数',
+      channels: 's0〜s4 のチャンネル数',
       blockTypes: 's1〜s4 のブロックの種類',
       blockTypeNames: {
         C: 'MBConv',
         T: 'Transformer',
       },
-      inChannels: '入力チャネル数',
+      inChannels: '入力チャンネル数',
       inChannelsValue: '{{channels}}（{{kind}}）',
       channelKinds: {
         grayscale: 'グレースケール',
         rgb: 'RGB',
       },
       classes: 'クラス数',
-      parameters: 'パラメータ数',
+      parameters: 'パラメーター数',
       imageSize: '入力サイズ',
       imageSizeValue: '{{height}} × {{width}} px',
       imageSizeUnknown: '重みからは決まりません',
@@ -373,13 +373,13 @@ export const ja: TranslationResource = {
     },
     preprocessing: {
       heading: '前処理',
-      saved: 'この値はモデルと一緒に保存され、すべての画像に使われます。リサイズの後、チャネルごとに (画素値 / 255 − 平均) / 標準偏差 を計算します。',
+      saved: 'この値はモデルと一緒に保存され、すべての画像に使われます。リサイズの後、チャンネルごとに (画素値 / 255 − 平均) / 標準偏差 を計算します。',
       size: 'サイズ',
       sizeValue: '{{height}} × {{width}} px（モデルの入力サイズ）',
       color: '色',
       colorValue: {
-        grayscale: 'グレースケール: モデルの入力チャネルは 1 つです',
-        rgb: 'RGB: モデルの入力チャネルは 3 つです',
+        grayscale: 'グレースケール: モデルの入力チャンネルは 1 つです',
+        rgb: 'RGB: モデルの入力チャンネルは 3 つです',
       },
       resize: 'リサイズ',
       resizeModes: {
@@ -394,7 +394,7 @@ export const ja: TranslationResource = {
         none: 'なし（平均 0、標準偏差 1）',
         custom: 'カスタム',
       },
-      noImagenet: 'ImageNet のプリセットは RGB の各チャネルの値なので、グレースケールのモデルには出していません。',
+      noImagenet: 'ImageNet のプリセットは RGB の各チャンネルの値なので、グレースケールのモデルには出していません。',
       mean: '平均',
       std: '標準偏差',
       channelNames: {
@@ -403,8 +403,8 @@ export const ja: TranslationResource = {
         green: '緑',
         blue: '青',
       },
-      invalidMean: '{{channel}}チャネルの平均には数値を入れてください。',
-      invalidStd: '{{channel}}チャネルの標準偏差には 0 より大きい数値を入れてください。',
+      invalidMean: '{{channel}}チャンネルの平均には数値を入れてください。',
+      invalidStd: '{{channel}}チャンネルの標準偏差には 0 より大きい数値を入れてください。',
     },
     name: 'モデル名',
     add: 'このモデルを追加して使う',
@@ -418,12 +418,12 @@ export const ja: TranslationResource = {
       busy: 'モデルの切り替えが終わるまでお待ちください。',
     },
     description: '「{{file}}」から読み込んだモデルです。',
-    added: '「{{name}}」が現在のモデルになりました。削除するまでこのブラウザに保存されます。',
+    added: '「{{name}}」が現在のモデルになりました。削除するまでこのブラウザーに保存されます。',
     previousKept: '何も変更していません。現在のモデル「{{model}}」をそのまま使っています。',
     dismiss: '閉じる',
     detail: '詳細',
     errors: {
-      'unsafe-global': '「{{name}}」は読み込みを拒否しました。中身は何も実行していません。この pickle は {{global}} を呼び出しており、このコンピュータ上でコードを実行できてしまいます。読み込むのはテンソル・ストレージ・OrderedDict と無害なオブジェクトだけです。信頼できるファイルなら、Python で読み込んで torch.save(model.state_dict(), "weights.pth") で重みだけを保存し直してください。',
+      'unsafe-global': '「{{name}}」の読み込みを拒否しました。中身は何も実行していません。この pickle は {{global}} を呼び出しており、このコンピューター上でコードを実行できてしまいます。読み込むのはテンソル・ストレージ・OrderedDict と無害なオブジェクトだけです。信頼できるファイルなら、Python で読み込んで torch.save(model.state_dict(), "weights.pth") で重みだけを保存し直してください。',
       'invalid-pickle': '「{{name}}」の中の pickle が壊れているか、この読み込み処理が対応していない機能を使っています。torch.save(model.state_dict(), "weights.pth") で重みを保存し直してください。',
       'not-a-checkpoint': '「{{name}}」は PyTorch のチェックポイントでも safetensors ファイルでもありません。torch.save で保存したファイル（.pth・.pt・.bin・.ckpt）か .safetensors ファイルを選んでください。',
       'corrupt-archive': '「{{name}}」は壊れているか途中で切れたアーカイブです。ファイルをもう一度コピーまたはダウンロードするか、torch.save で保存し直してください。',
@@ -438,14 +438,14 @@ export const ja: TranslationResource = {
       'label-count': 'ラベルファイル「{{name}}」の名前は {{labels}} 個ですが、モデルのクラスは {{classes}} 個です。クラス番号の順に、クラスごとに 1 つずつ名前を書いてください。',
       'weights-mismatch': '「{{name}}」の重みが、そこから推定したアーキテクチャに合いません。{{count}} 個のキーが足りないか、余分か、形が違います。異なるモデルの重みが混ざっている可能性があります。',
       'read-failed': '「{{name}}」を読み込めませんでした。ファイルがまだあり、読める状態かを確かめて、もう一度選んでください。',
-      'unsupported-channels': '「{{name}}」の入力チャネルは {{channels}} 個ですが、画像から作れるのは 1 個（グレースケール）か 3 個（RGB）なので、このアプリでは入力を与えられません。',
+      'unsupported-channels': '「{{name}}」の入力チャンネルは {{channels}} 個ですが、画像から作れるのは 1 個（グレースケール）か 3 個（RGB）なので、このアプリでは入力を与えられません。',
       'build-failed': '「{{name}}」のネットワークを構築または実行できませんでした。GPU のメモリが足りない可能性があります。ほかのタブを閉じてもう一度試すか、別のバックエンドでページを再読み込みしてください。',
       'bundled-failed': '同梱のモデルを読み込めませんでした。接続を確かめて、もう一度試してください。',
-      'storage-unavailable': 'このブラウザではこのページがデータを保存できない（IndexedDB が使えない）ため、読み込んだモデルは使えますが、再読み込みすると消えます。',
-      'storage-quota': 'このサイト用のブラウザの保存領域がいっぱいのため、「{{name}}」を保存できませんでした。不要になった読み込み済みモデルを削除してから、もう一度試してください。',
+      'storage-unavailable': 'このブラウザーではこのページがデータを保存できない（IndexedDB が使えない）ため、読み込んだモデルは使えますが、再読み込みすると消えます。',
+      'storage-quota': 'このサイト用のブラウザーの保存領域がいっぱいのため、「{{name}}」を保存できませんでした。不要になった読み込み済みモデルを削除してから、もう一度試してください。',
       'storage-not-found': 'モデル「{{name}}」はもう保存されていません。別のタブで削除された可能性があります。ページを再読み込みしてください。',
       'storage-corrupt': '保存されている「{{name}}」を読み取れません。削除してから、元のファイルをもう一度読み込んでください。',
-      'storage-failed': '「{{name}}」についてブラウザの保存領域（IndexedDB）の操作に失敗しました。もう一度試し、続くようならページを再読み込みしてください。',
+      'storage-failed': '「{{name}}」についてブラウザーの保存領域（IndexedDB）の操作に失敗しました。もう一度試し、続くようならページを再読み込みしてください。',
     },
     problems: {
       missing: '足りないキー（{{count}}）',
