@@ -28,7 +28,7 @@ os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')
 import torch  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from reference import (build_model, global_average_logits, load_reference,  # noqa: E402
+from reference import (build_model, global_average_logits, load_reference, randomize_normalization,  # noqa: E402
                        save_safetensors, stage_outputs)
 
 # torch 1.13 warns that meshgrid will require `indexing=`. The reference relies on the
@@ -98,21 +98,6 @@ ATTENTION_QKV_SCALE = 2.0
 CLASSIFIER_WEIGHT_SCALE = 4.0
 
 
-def randomize_normalization(model):
-    """Fill Batch Norm and Layer Norm parameters and statistics with per-channel random values."""
-    with torch.no_grad():
-        for module in model.modules():
-            if isinstance(module, torch.nn.BatchNorm2d):
-                module.running_mean.normal_(0.0, 0.5)
-                module.running_var.uniform_(0.5, 2.0)
-                module.weight.uniform_(0.5, 1.5)
-                module.bias.normal_(0.0, 0.2)
-                module.num_batches_tracked.fill_(NUM_BATCHES_TRACKED)
-            elif isinstance(module, torch.nn.LayerNorm):
-                module.weight.uniform_(0.5, 1.5)
-                module.bias.normal_(0.0, 0.2)
-
-
 def randomize_attention(ref, model):
     """Fill every relative-position bias table and sharpen the attention weights."""
     with torch.no_grad():
@@ -125,7 +110,7 @@ def randomize_attention(ref, model):
 def build_random_model(ref, config, seed):
     torch.manual_seed(seed)
     model = build_model(ref, config)
-    randomize_normalization(model)
+    randomize_normalization(model, NUM_BATCHES_TRACKED)
     randomize_attention(ref, model)
     with torch.no_grad():
         model.fc.weight.mul_(CLASSIFIER_WEIGHT_SCALE)
@@ -203,7 +188,7 @@ def write_fixture(ref, fixture, seed, out_dir):
 def write_coatnet0(ref, path, seed):
     torch.manual_seed(seed)
     model = ref.coatnet_0()
-    randomize_normalization(model)
+    randomize_normalization(model, NUM_BATCHES_TRACKED)
     randomize_attention(ref, model)
     state_dict = model.state_dict()
     check_state_dict_dtypes(state_dict, 'coatnet_0')

@@ -105,6 +105,26 @@ def build_model(ref, config):
                        block_types=list(config['blockTypes']))
 
 
+def randomize_normalization(model, num_batches_tracked=None):
+    """Fill BatchNorm and LayerNorm parameters and statistics with per-channel random values.
+
+    Fixtures need them away from their defaults (mean 0, variance 1, scale 1, shift 0), because
+    with the defaults a wrong BatchNorm fold or channel order would not change any output.
+    """
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, torch.nn.BatchNorm2d):
+                module.running_mean.normal_(0.0, 0.5)
+                module.running_var.uniform_(0.5, 2.0)
+                module.weight.uniform_(0.5, 1.5)
+                module.bias.normal_(0.0, 0.2)
+                if num_batches_tracked is not None:
+                    module.num_batches_tracked.fill_(num_batches_tracked)
+            elif isinstance(module, torch.nn.LayerNorm):
+                module.weight.uniform_(0.5, 1.5)
+                module.bias.normal_(0.0, 0.2)
+
+
 _SAFETENSORS_DTYPES = {
     torch.float32: 'F32',
     torch.float16: 'F16',
