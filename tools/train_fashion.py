@@ -70,12 +70,13 @@ def resize_to_input(images_u8, size):
 
 
 def augment(batch, generator):
-    # Horizontal flip and a shift of up to 4 pixels (zero padding = black background).
+    # Horizontal flip and a per-image shift of up to 4 pixels (zero padding = black background).
     flip = torch.rand(batch.shape[0], generator=generator) < 0.5
     batch = torch.where(flip[:, None, None, None], batch.flip(3), batch)
     padded = F.pad(batch, (4, 4, 4, 4))
-    dy, dx = torch.randint(0, 9, (2,), generator=generator).tolist()
-    return padded[:, :, dy:dy + batch.shape[2], dx:dx + batch.shape[3]]
+    offsets = torch.randint(0, 9, (batch.shape[0], 2), generator=generator).tolist()
+    height, width = batch.shape[2], batch.shape[3]
+    return torch.stack([padded[i, :, dy:dy + height, dx:dx + width] for i, (dy, dx) in enumerate(offsets)])
 
 
 def evaluate(model, inputs, labels, batch_size=500):
@@ -217,7 +218,7 @@ def export(args, model, parameter_count, accuracy, predictions, test_images, tes
             'epochs': args.epochs,
             'batchSize': args.batch_size,
             'optimizer': f'AdamW lr {args.lr} one-cycle, weight decay 0.05, label smoothing 0.1',
-            'augmentation': 'horizontal flip, shift up to 4 px',
+            'augmentation': 'horizontal flip, per-image shift up to 4 px',
             'seed': args.seed,
             'wallTimeSeconds': round(wall_time),
             'threads': args.threads,
