@@ -1,4 +1,4 @@
-// Measurements the benchmark script asks the browser for: load, first inference, median latency
+// Measurements the benchmark script requests from the browser: load, first inference, median latency
 // and tf.memory() after many runs, for the bundled model or a preset with random weights.
 
 import * as tf from '@tensorflow/tfjs-core';

@@ -37,7 +37,7 @@ export const PRESETS: Record<string, CoAtNetConfig> = {
     imageSize: IMAGENET_224, inChannels: 3, numClasses: 1000, blockTypes: DEFAULT_TYPES,
     numBlocks: [2, 2, 6, 14, 2], channels: [64, 96, 192, 384, 768],
   },
-  // The reference uses 1026 final channels here, where the CoAtNet paper says 1024.
+  // The reference uses 1026 final channels here, where the CoAtNet paper (Dai et al., 2021) has 1024.
   coatnet_2: {
     imageSize: IMAGENET_224, inChannels: 3, numClasses: 1000, blockTypes: DEFAULT_TYPES,
     numBlocks: [2, 2, 6, 14, 2], channels: [128, 128, 256, 512, 1026],
@@ -88,7 +88,7 @@ export function validateConfig(config: CoAtNetConfig): void {
 }
 
 /**
- * The grid size the reference gives stage `stageIndex` (0..4): image size // 2^(index+1).
+ * Return the grid the reference gives stage `stageIndex` (0..4): image size // 2^(index+1).
  * Transformer blocks size their relative-position tables from it.
  */
 export function stageGrid(config: CoAtNetConfig, stageIndex: number): [number, number] {

@@ -1,10 +1,10 @@
-// The model card: a JSON file next to the weights that says how to build and feed the model.
+// The model card: a JSON file next to the weights that describes how to build and feed the model.
 
 import { validateConfig, type CoAtNetConfig } from './config';
 
 export type ResizeMode = 'stretch' | 'center-crop' | 'letterbox';
 
-/** How an image becomes the network input; the app never hard-codes these values. */
+/** Preprocessing that turns an image into the network input, read from the card and never hard-coded. */
 export interface PreprocessingSpec {
   /** Network input [height, width]. */
   size: [number, number];

@@ -45,7 +45,7 @@ function toPlanes(image: RgbaImage, channels: 'grayscale' | 'rgb', scale: number
   return planes;
 }
 
-/** The part of the source that fills the output for `resize`, and where it lands (letterbox). */
+/** Return the part of the source that fills the output: the central crop for center-crop, else all of it. */
 function sourceWindow(width: number, height: number, outH: number, outW: number, resize: PreprocessingSpec['resize']): SourceWindow {
   if (resize !== 'center-crop') {
     return { x: 0, y: 0, width, height };

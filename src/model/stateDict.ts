@@ -76,7 +76,7 @@ function addTransformerBlock(
   addFloat(expected, `${prefix}.ff.1.fn.net.3.bias`, [oup]);
 }
 
-/** Every state_dict key of the reference CoAtNet built from `config`, with its shape. */
+/** List every state_dict key of the reference CoAtNet built from `config`, with its shape. */
 export function expectedStateDict(config: CoAtNetConfig): ExpectedStateDict {
   const expected: ExpectedStateDict = new Map();
   STAGE_NAMES.forEach((stage, stageIndex) => {
@@ -113,7 +113,7 @@ export function countParameters(config: CoAtNetConfig): number {
 }
 
 /**
- * The reference's relative_index buffer for a grid: for query i and key j at (hi, wi)
+ * Compute the reference's relative_index buffer for a grid: for query i and key j at (hi, wi)
  * and (hj, wj), (hi - hj + h - 1) * (2w - 1) + (wi - wj + w - 1), flattened row-major.
  */
 export function relativeIndex(grid: [number, number]): Int32Array {
