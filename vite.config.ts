@@ -5,8 +5,8 @@ export default defineConfig({
   // Relative asset URLs, so the built dist/ works from any static host and any subfolder.
   base: './',
   plugins: [react()],
-  // Scan both pages up front so every dependency is pre-bundled before the first request;
-  // otherwise Vite re-optimizes on first load and reloads the page under a running test.
+  // Scan both pages up front so every dependency is pre-bundled before the first request.
+  // Otherwise Vite re-optimizes on first load and reloads the page under a running test.
   optimizeDeps: {
     entries: ['index.html', 'harness.html'],
   },

@@ -10,7 +10,7 @@
 //   ArrayBuffer backing stores (CDP Runtime.getHeapUsage usedSize + backingStorageSize).
 //   It is sampled about every 100 ms, separately while importing (read to build), during
 //   warm-up and during the save. Warm-up adds activations, which the CPU backend keeps in JS
-//   memory. The page answers samples between tasks, so a peak inside one long task is missed
+//   memory. The page takes samples only between tasks, so a peak inside one long task is missed
 //   and the figures are lower bounds. GPU buffers are not included.
 // - longest gap between animation frames while reading and while building, to show whether
 //   the page froze.

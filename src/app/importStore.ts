@@ -270,7 +270,7 @@ export function addBlocker(pending: PendingImport): AddBlocker | null {
   return null;
 }
 
-/** The config at the chosen size: the inferred config, or one checked against the weights at another size. */
+/** Return the config at the chosen size: the inferred one, or one checked against the weights at another size. */
 function pendingConfig(pending: PendingImport): CoAtNetConfig {
   const { imported, imageSize } = pending;
   const inferred = imported.config;

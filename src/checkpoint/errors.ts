@@ -12,7 +12,7 @@ export type CheckpointErrorCode =
   | 'corrupt-archive'
   /** An old torch.save format that this reader does not load (the tar format of PyTorch < 0.1.10). */
   | 'legacy-format'
-  /** A TorchScript archive (torch.jit.save), which holds code instead of a plain state_dict. */
+  /** A TorchScript archive (torch.jit.save), which contains code instead of a plain state_dict. */
   | 'torchscript'
   /** A tensor kind this reader does not decode (quantized, complex, int8, int16, ...). */
   | 'unsupported-tensor'

@@ -15,7 +15,7 @@ interface IndexedElements {
 
 let float16Table: Float32Array | null = null;
 
-/** All 65536 float16 values as float32, so decoding is one lookup per element. */
+/** Table of all 65536 float16 values as float32, so decoding is one lookup per element. */
 function float16Lookup(): Float32Array {
   if (float16Table === null) {
     float16Table = new Float32Array(65536);

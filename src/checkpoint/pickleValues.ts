@@ -1,5 +1,5 @@
 // The values a restricted unpickler produces. Python objects become plain data: no value
-// here holds a function, so nothing read from a file can ever be called.
+// here contains a function, so nothing read from a file can ever be called.
 
 /** A reference to a Python global ("module.name") that was named but never imported or called. */
 export class GlobalRef {
@@ -12,7 +12,7 @@ export class GlobalRef {
 
 /**
  * An inert placeholder for an instance of a class (an nn.Module, argparse.Namespace, a numpy
- * dtype, ...). It stores what the pickle says about the object and never runs its code.
+ * dtype, ...). It stores what the pickle records about the object and never runs its code.
  */
 export class ObjectStub {
   /** The argument of BUILD: usually the instance __dict__, or a (dict, slots) pair. */
@@ -52,7 +52,7 @@ export function isDict(value: PickleValue): value is PickleDict {
   return value instanceof Map;
 }
 
-/** The attribute dict of a stub: its BUILD state, or the dict half of a (dict, slots) state. */
+/** Return the attribute dict of a stub: its BUILD state, or the dict half of a (dict, slots) state. */
 export function stubAttributes(stub: ObjectStub): PickleDict | null {
   const { state } = stub;
   if (state instanceof Map) return state;
@@ -66,7 +66,7 @@ export function stubAttributes(stub: ObjectStub): PickleDict | null {
   return null;
 }
 
-/** A short description of a value's type for error messages, in Python terms. */
+/** Describe a value's type in Python terms, for error messages. */
 export function describeValue(value: PickleValue): string {
   if (value === null) return 'None';
   if (typeof value === 'boolean') return 'bool';

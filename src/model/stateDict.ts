@@ -113,8 +113,8 @@ export function countParameters(config: CoAtNetConfig): number {
 }
 
 /**
- * Compute the reference's relative_index buffer for a grid: for query i and key j at (hi, wi)
- * and (hj, wj), (hi - hj + h - 1) * (2w - 1) + (wi - wj + w - 1), flattened row-major.
+ * Compute the reference's relative_index buffer for a grid, flattened row-major.
+ * For query i at (hi, wi) and key j at (hj, wj) the entry is (hi - hj + h - 1) * (2w - 1) + (wi - wj + w - 1).
  */
 export function relativeIndex(grid: [number, number]): Int32Array {
   const [h, w] = grid;
