@@ -257,6 +257,25 @@ function torchZip(pkl: Uint8Array, entries: Record<string, Uint8Array>, level: 0
   return zipSync(files, { level });
 }
 
+/** Overwrite the uncompressed size of `name` in the local and central headers, as a forged zip would. */
+function setDeclaredSize(zip: Uint8Array, name: string, size: number): void {
+  const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
+  const encodedName = utf8.encode(name);
+  const nameAt = (offset: number) => encodedName.every((byte, i) => zip[offset + i] === byte);
+  let patched = 0;
+  for (let offset = 0; offset + 46 < zip.length; offset++) {
+    const signature = view.getUint32(offset, true);
+    if (signature === 0x04034b50 && nameAt(offset + 30)) {
+      view.setUint32(offset + 22, size, true);
+      patched++;
+    } else if (signature === 0x02014b50 && nameAt(offset + 46)) {
+      view.setUint32(offset + 24, size, true);
+      patched++;
+    }
+  }
+  if (patched !== 2) throw new Error(`expected a local and a central header for ${name}, patched ${patched}`);
+}
+
 function float32Bytes(values: number[], littleEndian = true): Uint8Array {
   const bytes = new Uint8Array(values.length * 4);
   const view = new DataView(bytes.buffer);
@@ -343,6 +362,42 @@ describe('readTorchFile on hand-built archives', () => {
 
     expect(error.code).toBe('torchscript');
     expect(error.message).toContain('torch.jit.save');
+  });
+
+  it('deflated entry over deflate ratio is corrupt', async () => {
+    const zip = torchZip(stateDict(['w', tensor('FloatStorage', '0', 256, 0, [256], [1])]), { 'data/0': new Uint8Array(1024) }, 6);
+    setDeclaredSize(zip, 'archive/data/0', 0xfffffff0);
+
+    const error = await readZipError(zip);
+
+    expect(error.code).toBe('corrupt-archive');
+    expect(error.message).toContain('entry archive/data/0 claims 4294967280 bytes');
+  });
+
+  it('stored entry size mismatch is corrupt', async () => {
+    const zip = torchZip(stateDict(['w', tensor('FloatStorage', '0', 1, 0, [1], [1])]), { 'data/0': float32Bytes([1]) });
+    setDeclaredSize(zip, 'archive/data/0', 8);
+
+    expect((await readZipError(zip)).message).toContain('claims 8 bytes from 4 stored bytes');
+  });
+
+  it('weights over 2 GiB are rejected', async () => {
+    const elements = 2 ** 29 + 1;
+    // Incompressible bytes keep the claimed size within deflate's ratio, so only the total is at fault.
+    let state = 0x2545f491;
+    const noise = new Uint8Array(3 << 20).map(() => {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      return state >>> 24;
+    });
+    const zip = torchZip(stateDict(['w', tensor('FloatStorage', '0', elements, 0, [elements], [1])]), { 'data/0': noise }, 6);
+    setDeclaredSize(zip, 'archive/data/0', elements * 4);
+
+    const error = await readZipError(zip);
+
+    expect(error.code, error.message).toBe('archive-too-large');
+    expect(error.message).toContain(`take ${elements * 4} bytes, over the ${2 ** 31}-byte limit`);
   });
 
   it('zip without data.pkl is not a torch file', async () => {

@@ -7,7 +7,7 @@ import { errorDetail } from './appError';
 
 /** Every CheckpointErrorCode; the type below fails to compile when a code is added to the core but not here. */
 export const CHECKPOINT_ERROR_CODES = [
-  'unsafe-global', 'invalid-pickle', 'not-a-checkpoint', 'corrupt-archive', 'legacy-format', 'torchscript',
+  'unsafe-global', 'invalid-pickle', 'not-a-checkpoint', 'corrupt-archive', 'archive-too-large', 'legacy-format', 'torchscript',
   'unsupported-tensor', 'unknown-layout', 'foreign-architecture', 'unrecognized-architecture', 'image-size',
   'invalid-labels', 'label-count',
 ] as const satisfies readonly CheckpointErrorCode[];

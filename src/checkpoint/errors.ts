@@ -10,6 +10,8 @@ export type CheckpointErrorCode =
   | 'not-a-checkpoint'
   /** A zip archive that is truncated, corrupt or lacks data.pkl and its storages. */
   | 'corrupt-archive'
+  /** Weights whose storages take more bytes than a browser tab can hold (over MAX_STORAGE_BYTES). */
+  | 'archive-too-large'
   /** An old torch.save format that this reader does not load (the tar format of PyTorch < 0.1.10). */
   | 'legacy-format'
   /** A TorchScript archive (torch.jit.save), which contains code instead of a plain state_dict. */

@@ -55,6 +55,20 @@ function splitIntoBatches(keys: string[], source: StorageSource): string[][] {
 }
 
 /**
+ * Largest total of storage bytes read for one import: 2 GiB. The zip reader allocates each entry's
+ * declared size before inflating it, and a browser tab cannot hold much more. The float32
+ * state_dict of coatnet_4, the largest preset, is about 1.1 GB.
+ */
+export const MAX_STORAGE_BYTES = 2 * 1024 ** 3;
+
+function checkTotalBytes(totalBytes: number, fileName: string): void {
+  if (totalBytes <= MAX_STORAGE_BYTES) return;
+  throw new CheckpointError('archive-too-large', `The weights in ${fileName} take ${totalBytes} bytes, over the `
+    + `${MAX_STORAGE_BYTES}-byte limit of this reader. Save only the model weights, in float32 or float16: `
+    + 'torch.save(model.state_dict(), "weights.pth").');
+}
+
+/**
  * Decode `tensors` (name -> placeholder) into RawTensors, in the order of `tensors`.
  * `onProgress` gets the fraction of storage bytes decoded, from 0 to 1.
  */
@@ -70,6 +84,7 @@ export async function loadTensors(
     }
   }
   const totalBytes = keys.reduce((sum, key) => sum + source.storageByteLength(key)!, 0);
+  checkTotalBytes(totalBytes, fileName);
   let doneBytes = 0;
   onProgress?.(0);
 

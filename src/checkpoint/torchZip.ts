@@ -28,13 +28,31 @@ function unzipEntries(bytes: Uint8Array, fileName: string, accept: (info: UnzipF
   try {
     return unzipSync(bytes, { filter: accept });
   } catch (error) {
+    if (error instanceof CheckpointError) throw error;
     throw corrupt(fileName, `the zip reader failed (${(error as Error).message})`, error);
+  }
+}
+
+/**
+ * Maximum ratio of inflated to compressed size. A DEFLATE match copies at most 258 bytes and
+ * takes at least 2 bits (a length code and a distance code), so 258 bytes per 2 bits is 1032.
+ */
+const MAX_DEFLATE_RATIO = 1032;
+
+const STORED = 0;
+
+function checkDeclaredSize(info: UnzipFileInfo, fileName: string): void {
+  const limit = info.compression === STORED ? info.size : info.size * MAX_DEFLATE_RATIO;
+  if (info.originalSize > limit) {
+    throw corrupt(fileName, `entry ${info.name} claims ${info.originalSize} bytes from ${info.size} `
+      + `${info.compression === STORED ? 'stored' : 'compressed'} bytes, more than the zip format allows`);
   }
 }
 
 function listEntries(bytes: Uint8Array, fileName: string): Map<string, UnzipFileInfo> {
   const entries = new Map<string, UnzipFileInfo>();
   unzipEntries(bytes, fileName, (info) => {
+    checkDeclaredSize(info, fileName);
     entries.set(info.name, info);
     return false;
   });

@@ -425,6 +425,7 @@ export const en = {
       'invalid-pickle': 'The pickle inside “{{name}}” is damaged or uses a feature this reader does not support. Save the weights again with torch.save(model.state_dict(), "weights.pth").',
       'not-a-checkpoint': '“{{name}}” is neither a PyTorch checkpoint nor a safetensors file. Choose the file written by torch.save (.pth, .pt, .bin, .ckpt) or a .safetensors file.',
       'corrupt-archive': '“{{name}}” is a damaged or truncated archive. Copy or download the file again, or save it again with torch.save.',
+      'archive-too-large': 'The weights in “{{name}}” are larger than a browser tab can hold (over 2 GiB). Save only the model weights, in float32 or float16: torch.save(model.state_dict(), "weights.pth").',
       'legacy-format': '“{{name}}” uses the tar format of PyTorch before 0.1.10, which this app does not read. Load it with a recent PyTorch and save it again with torch.save.',
       torchscript: '“{{name}}” is a TorchScript archive (torch.jit.save), which contains code. Save the weights instead: torch.save(model.state_dict(), "weights.pth").',
       'unsupported-tensor': '“{{name}}” contains a tensor type that this app cannot run, such as quantized, complex or sparse tensors. Save dense float weights: torch.save(model.float().cpu().state_dict(), "weights.pth").',

@@ -427,6 +427,7 @@ export const ja: TranslationResource = {
       'invalid-pickle': '「{{name}}」の中の pickle が壊れているか、この読み込み処理が対応していない機能を使っています。torch.save(model.state_dict(), "weights.pth") で重みを保存し直してください。',
       'not-a-checkpoint': '「{{name}}」は PyTorch のチェックポイントでも safetensors ファイルでもありません。torch.save で保存したファイル（.pth・.pt・.bin・.ckpt）か .safetensors ファイルを選んでください。',
       'corrupt-archive': '「{{name}}」は壊れているか途中で切れたアーカイブです。ファイルをもう一度コピーまたはダウンロードするか、torch.save で保存し直してください。',
+      'archive-too-large': '「{{name}}」の重みは大きすぎて、ブラウザーのタブに収まりません（2 GiB 超）。モデルの重みだけを float32 か float16 で保存してください: torch.save(model.state_dict(), "weights.pth")。',
       'legacy-format': '「{{name}}」は PyTorch 0.1.10 より前の tar 形式で、このアプリでは読めません。新しい PyTorch で読み込み、torch.save で保存し直してください。',
       torchscript: '「{{name}}」は TorchScript のアーカイブ（torch.jit.save）で、コードを含んでいます。代わりに重みを保存してください: torch.save(model.state_dict(), "weights.pth")。',
       'unsupported-tensor': '「{{name}}」には、このアプリで実行できない種類のテンソル（量子化・複素数・疎テンソルなど）が含まれています。密な浮動小数点の重みを保存してください: torch.save(model.float().cpu().state_dict(), "weights.pth")。',
