@@ -213,6 +213,8 @@ test.describe('bad input', () => {
     await startFrameCounter(page);
     const rows = await uploadAndClassify(page, large, 300_000);
     await expectPageResponsive(page, 'the 6000x4000 JPEG');
+    // The decode and its downscale ran in the decode worker, not on the page's main thread.
+    expect(page.workers().map((worker) => worker.url()).filter((url) => url.includes('decode.worker')), 'decode workers').toHaveLength(1);
 
     await expect(imageCaption(page), 'decoded size').toContainText(interpolate(UI_TEXT.en.input.size, { width: 6000, height: 4000 }));
     expect(await readNaturalSize(page), 'displayed size').toEqual({ width: 6000, height: 4000 });

@@ -16,7 +16,7 @@ import {
   setImportLabelsFile, setImportPreset, useImportStore, type ImportCardText,
 } from './importStore';
 import { BUNDLED_MODEL_ID, resetLibraryStore, SESSION_MODEL_ID, switchModel, useLibraryStore } from './libraryStore';
-import { decodeImageFile } from '../image/decode';
+import { decodeImageFile } from '../image/decodeFile';
 import { openFile, replaceModel, resetAppStore, selectResult, startApp, useAppStore } from './store';
 
 vi.mock('../model/session', () => ({
@@ -25,8 +25,7 @@ vi.mock('../model/session', () => ({
   createLoadedModel: vi.fn(),
 }));
 
-vi.mock('../image/decode', async (importOriginal) => ({
-  ...(await importOriginal<typeof import('../image/decode')>()),
+vi.mock('../image/decodeFile', () => ({
   decodeImageFile: vi.fn(),
 }));
 

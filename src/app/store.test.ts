@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { decodeImageFile, ImageDecodeError, type DecodedImage } from '../image/decode';
+import { ImageDecodeError, type DecodedImage } from '../image/decode';
+import { decodeImageFile } from '../image/decodeFile';
 import type { ModelCard } from '../model/modelCard';
 import type { RgbaImage } from '../model/preprocess';
 import { initBackend, loadModelFromUrl, type ClassifyResult, type LoadedModel, type LoadProgress } from '../model/session';
@@ -20,8 +21,7 @@ vi.mock('../model/session', () => ({
   loadModelFromUrl: vi.fn(),
 }));
 
-vi.mock('../image/decode', async (importOriginal) => ({
-  ...(await importOriginal<typeof import('../image/decode')>()),
+vi.mock('../image/decodeFile', () => ({
   decodeImageFile: vi.fn(),
 }));
 

@@ -3,7 +3,8 @@
 
 import { create } from 'zustand';
 
-import { decodeImageFile, type DecodedImage } from '../image/decode';
+import type { DecodedImage } from '../image/decode';
+import { decodeImageFile } from '../image/decodeFile';
 import type { RgbaImage } from '../model/preprocess';
 import {
   initBackend,

@@ -177,12 +177,16 @@ function readPixels(bitmap: ImageBitmap, name: string): RgbaImage {
   return { data: imageData.data, width: imageData.width, height: imageData.height };
 }
 
+/** Decoded image without its display URL: the part that can run in a worker. */
+export type DecodedPixels = Omit<DecodedImage, 'displayUrl'>;
+
 /**
  * Decode an image file into RGBA pixels with EXIF orientation applied and alpha kept.
+ * Runs in a window or a worker: it needs createImageBitmap and a 2D canvas, not the DOM.
  * Throws ImageDecodeError: 'empty-file', 'too-large' (over MAX_FILE_BYTES or MAX_PIXELS),
  * 'unsupported-format' (HEIC, HEIF, TIFF, JPEG XL, SVG), 'not-an-image' or 'decode-failed'.
  */
-export async function decodeImageFile(file: Blob & { name?: string }): Promise<DecodedImage> {
+export async function decodeImagePixels(file: Blob & { name?: string }): Promise<DecodedPixels> {
   const name = fileLabel(file);
   checkFileSize(file, name);
   const format = await inspectHeader(file, name);
@@ -201,8 +205,7 @@ export async function decodeImageFile(file: Blob & { name?: string }): Promise<D
 
   const bitmap = await downscale(original, name);
   try {
-    const pixels = readPixels(bitmap, name);
-    return { pixels, width, height, format, displayUrl: URL.createObjectURL(file) };
+    return { pixels: readPixels(bitmap, name), width, height, format };
   } finally {
     bitmap.close();
   }
