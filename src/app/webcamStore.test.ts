@@ -85,7 +85,7 @@ function fakeCamera(options: { devices?: string[]; failure?: unknown; open?: () 
   return camera;
 }
 
-function fakeModel(): LoadedModel & { classify: ReturnType<typeof vi.fn> } {
+function fakeModel(spec: ModelCard['preprocessing'] = SPEC): LoadedModel & { classify: ReturnType<typeof vi.fn> } {
   const classify = vi.fn(async (image: RgbaImage, k = 5): Promise<ClassifyResult> => ({
     topK: Array.from({ length: k }, (_, index) => ({ index: (index + image.width) % 10, probability: 1 / (index + 2) })),
     probabilities: new Float32Array(10),
@@ -93,7 +93,7 @@ function fakeModel(): LoadedModel & { classify: ReturnType<typeof vi.fn> } {
     ms: 5,
     backend: 'cpu',
   }));
-  return { card: { preprocessing: SPEC, labels: { en: [], ja: [] } } as unknown as ModelCard, classify, dispose: vi.fn() } as unknown as LoadedModel & {
+  return { card: { preprocessing: spec, labels: { en: [], ja: [] } } as unknown as ModelCard, classify, dispose: vi.fn() } as unknown as LoadedModel & {
     classify: typeof classify;
   };
 }
@@ -313,6 +313,45 @@ describe('live classification', () => {
     video.frames.present(2);
     await settle();
     expect(model.classify).not.toHaveBeenCalled();
+  });
+
+  it('follows model switch to new size', async () => {
+    const first = fakeModel();
+    useAppStore.setState({ model: { status: 'ready', model: first } });
+    setUp(fakeCamera());
+    await start();
+    video.frames.present();
+    await settle();
+
+    const second = fakeModel({ ...SPEC, size: [32, 48] });
+    useAppStore.setState({ model: { status: 'ready', model: second } });
+    video.frames.present();
+    await settle();
+
+    expect(first.classify).toHaveBeenCalledTimes(1);
+    expect(second.classify).toHaveBeenCalledTimes(1);
+    const [image] = second.classify.mock.calls[0] as [RgbaImage];
+    expect([image.width, image.height]).toEqual([48, 32]);
+    expect(state().status).toBe('live');
+    expect(state().error).toBeNull();
+  });
+
+  it('drops result of replaced model', async () => {
+    const first = fakeModel();
+    let finishFirst: (result: ClassifyResult) => void = () => {};
+    first.classify.mockImplementationOnce(() => new Promise<ClassifyResult>((resolve) => { finishFirst = resolve; }));
+    useAppStore.setState({ model: { status: 'ready', model: first } });
+    setUp(fakeCamera());
+    await start();
+    video.frames.present();
+    await settle();
+
+    useAppStore.setState({ model: { status: 'ready', model: fakeModel({ ...SPEC, size: [32, 32] }) } });
+    finishFirst({ topK: [{ index: 9, probability: 1 }], probabilities: new Float32Array(10), logits: new Float32Array(10), ms: 5, backend: 'cpu' });
+    await settle();
+
+    expect(selectLivePrediction(state())).toBeNull();
+    expect(state().status).toBe('live');
   });
 
   it('stops the camera when a frame cannot be classified', async () => {

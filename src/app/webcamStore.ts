@@ -5,7 +5,7 @@
 import { create } from 'zustand';
 
 import type { RgbaImage } from '../model/preprocess';
-import type { BackendName, ClassifyResult, TopKEntry } from '../model/session';
+import type { BackendName, ClassifyResult, LoadedModel, TopKEntry } from '../model/session';
 import {
   browserMediaEnvironment,
   listCameras,
@@ -62,6 +62,8 @@ export interface WebcamState {
   mirror: boolean;
   /** The tab is hidden, so the loop is paused. */
   hidden: boolean;
+  /** The model whose preprocessing the running loop reduces frames with. */
+  loopModel: LoadedModel | null;
   prediction: LivePrediction | null;
   error: WebcamErrorState | null;
   /** Sources of camera access and page visibility, which tests replace. */
@@ -79,6 +81,7 @@ export const initialWebcamState: WebcamState = {
   facingMode: 'user',
   mirror: true,
   hidden: false,
+  loopModel: null,
   prediction: null,
   error: null,
   environment: browserMediaEnvironment(),
@@ -109,7 +112,7 @@ function releaseSession(): void {
   const { session, subscriptions, prediction } = get();
   for (const unsubscribe of subscriptions) unsubscribe();
   session?.stop();
-  set({ session: null, subscriptions: [], prediction: null });
+  set({ session: null, subscriptions: [], loopModel: null, prediction: null });
   if (session) publishWebcamStats(prediction?.frames ?? 0);
 }
 
@@ -143,12 +146,19 @@ async function classifyLive(image: RgbaImage): Promise<ClassifyResult> {
   return model.model.classify(image, LIVE_TOP_K);
 }
 
-/** Start the loop once both the session and the model are ready; called again when either changes. */
+/**
+ * Start the loop once both the session and the model are ready; called again when either changes.
+ * Another model may take another input size or channel count, so the loop restarts with its spec.
+ */
 function ensureLoop(serial: number): void {
-  const { session, hidden } = get();
+  const { session, hidden, loopModel } = get();
   const model = selectModel(useAppStore.getState());
-  if (!session || get().serial !== serial || model.status !== 'ready' || session.loopRunning) return;
+  if (!session || get().serial !== serial || model.status !== 'ready') return;
+  if (session.loopRunning && loopModel === model.model) return;
 
+  // The previous model is disposed right after the switch: stopping first drops its last result.
+  session.stopLoop();
+  set({ loopModel: model.model });
   session.startLoop(model.model.card.preprocessing, {
     classify: classifyLive,
     onFrame: (frame) => showFrame(session, frame),

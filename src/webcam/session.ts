@@ -94,6 +94,14 @@ export class WebcamSession {
     this.loop.start();
   }
 
+  /** Stop classifying but keep the camera on, so startLoop can follow with another model's spec. */
+  stopLoop(): void {
+    this.loop?.stop();
+    this.clock?.dispose();
+    this.loop = null;
+    this.clock = null;
+  }
+
   pause(): void {
     this.loop?.pause();
   }
