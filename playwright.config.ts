@@ -12,7 +12,7 @@ export default defineConfig({
   // Two cores and a software GPU: parallel browsers only slow each other down.
   workers: 1,
   retries: 0,
-  reporter: process.env.CI ? [['list']] : [['list']],
+  reporter: 'list',
   use: {
     baseURL: `http://127.0.0.1:${PORT}`,
     launchOptions: { executablePath: CHROMIUM, args: [...BASE_FLAGS, ...GPU_FLAGS] },
