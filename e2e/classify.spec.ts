@@ -75,6 +75,10 @@ test.describe('classifier on WebGPU', () => {
     expectWellFormedRows(rows);
     expect(rows.map((row) => row.label), 'class names of the rows').toEqual(rows.map((row) => classLabels.en[row.index]));
     await expect(page.getByTestId('backend-name')).toHaveAttribute('data-backend', 'webgpu');
+    await expect(page.getByTestId('backend-name')).toHaveText(UI_TEXT.en.backend.names.webgpu);
+    // SwiftShader is a fallback adapter, so the note offers the WebAssembly backend.
+    const useWasm = new URL(await page.getByTestId('use-wasm').getAttribute('href') ?? '', page.url());
+    expect(useWasm.searchParams.get('backend'), 'backend of the software-adapter link').toBe('wasm');
 
     const milliseconds = Number(await page.getByTestId('inference-ms').getAttribute('data-ms'));
     expect(milliseconds, 'inference time in ms').toBeGreaterThan(0);

@@ -3,6 +3,7 @@
 import { useTranslation } from 'react-i18next';
 
 import type { BackendStatus } from '../../model/session';
+import { backendUrl } from '../backendUrl';
 import { formatProbability } from '../format';
 import { currentLanguage } from '../i18n';
 import {
@@ -68,12 +69,15 @@ function BackendInfo({ backend }: { backend: BackendStatus | null }) {
       {active && (
         <p className="backend-line">
           <span>{t('backend.label')}</span>
-          <code className="backend-chip" data-testid="backend-name" data-backend={active}>{active}</code>
+          <code className="backend-chip" data-testid="backend-name" data-backend={active}>{t(`backend.names.${active}`)}</code>
         </p>
       )}
       {backend && <BackendFallbackNotice backend={backend} />}
       {backend?.softwareAdapter && (
-        <p className="notice notice--info" role="note">{t('backend.softwareAdapter')}</p>
+        <p className="notice notice--info" role="note">
+          {t('backend.softwareAdapter')}{' '}
+          <a href={backendUrl('wasm')} data-testid="use-wasm">{t('backend.useWasm')}</a>
+        </p>
       )}
     </>
   );

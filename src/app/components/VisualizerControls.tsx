@@ -4,6 +4,7 @@
 import { useTranslation } from 'react-i18next';
 
 import type { BackendName } from '../../model/session';
+import { backendUrl } from '../backendUrl';
 import { formatDecimal, formatInteger } from '../format';
 import { currentLanguage } from '../i18n';
 import { selectBackend, selectCard, selectImage, selectModel, useAppStore } from '../store';
@@ -30,12 +31,6 @@ const OTHER_BACKENDS: BackendName[] = ['wasm', 'cpu', 'webgpu'];
 
 function layoutLabel(layout: Layout): string {
   return LAYOUTS[layout].join(', ');
-}
-
-function backendUrl(backend: BackendName): string {
-  const url = new URL(window.location.href);
-  url.searchParams.set('backend', backend);
-  return url.href;
 }
 
 function PresetOptions({ choice, parameters }: { choice: PresetChoice; parameters: number }) {

@@ -64,6 +64,7 @@ export const en = {
     unavailable: '{{failed}} is not available ({{reason}}).',
     runningOn: 'Running on {{backend}}.',
     softwareAdapter: 'The WebGPU adapter is a software renderer, so inference is slower than on a GPU.',
+    useWasm: 'Reload with WebAssembly, usually much faster on such an adapter',
   },
   info: {
     heading: 'About the model',
@@ -203,7 +204,7 @@ export const en = {
     },
     explanation: {
       heading: 'When does <code>if self.downsample:</code> run?',
-      answer: 'Only in the first block of each stage. <code>_make_layer</code> builds block 0 of every stage with <code>downsample=True</code>, and every other block with the default False. In this model those blocks are {{blocks}}. The flag is fixed when the model is built, so it is the same for every image.',
+      answer: 'Only in the first block of each stage. <code>_make_layer</code> builds block 0 of every stage with <code>downsample=True</code>, and every other block with the default False. In this model those blocks are {{blocks}}. The stem block s0.0 gets <code>downsample=True</code> as well but has no such branch: it uses the flag as the stride of its conv (below). The flag is fixed when the model is built, so it is the same for every image.',
       elseBranch: 'The other {{number}} blocks take the <code>else</code> branch, a plain residual <code>x + f(x)</code> that keeps height, width and channels.',
       meaningHeading: 'What downsampling means here',
       meaning: 'Downsampling makes the feature map smaller: fewer positions along height and width. Each stage halves both once, so the {{input}} input becomes {{sizes}}.',

@@ -66,6 +66,7 @@ export const ja: TranslationResource = {
     unavailable: '{{failed}} は利用できません（{{reason}}）。',
     runningOn: '{{backend}} で実行しています。',
     softwareAdapter: 'WebGPU アダプターがソフトウェア実装のため、GPU より推論に時間がかかります。',
+    useWasm: 'WebAssembly で読み込み直す（このようなアダプターでは通常ずっと速くなります）',
   },
   info: {
     heading: 'モデルについて',
@@ -205,7 +206,7 @@ export const ja: TranslationResource = {
     },
     explanation: {
       heading: '<code>if self.downsample:</code> はいつ実行されるのか',
-      answer: '各ステージの最初のブロックだけです。<code>_make_layer</code> は各ステージのブロック 0 を <code>downsample=True</code> で作り、それ以外のブロックは既定値の False のまま作ります。このモデルでは {{blocks}} がそのブロックです。このフラグはモデルを作る時点で決まるので、どの画像でも同じです。',
+      answer: '各ステージの最初のブロックだけです。<code>_make_layer</code> は各ステージのブロック 0 を <code>downsample=True</code> で作り、それ以外のブロックは既定値の False のまま作ります。このモデルでは {{blocks}} がそのブロックです。ステムのブロック s0.0 も <code>downsample=True</code> を受け取りますが、この分岐はなく、フラグを畳み込みのストライドとして使います（下記）。このフラグはモデルを作る時点で決まるので、どの画像でも同じです。',
       elseBranch: '残りの {{number}} 個のブロックは <code>else</code> 側を通ります。高さ・幅・チャンネル数を変えない、ふつうの残差 <code>x + f(x)</code> です。',
       meaningHeading: 'ここでのダウンサンプリングの意味',
       meaning: 'ダウンサンプリングとは、特徴マップを小さくすること、つまり高さ方向と幅方向の位置の数を減らすことです。各ステージが 1 回ずつ両方を半分にするので、{{input}} の入力は {{sizes}} になります。',
