@@ -15,7 +15,7 @@ import {
   addBlocker, confirmImport, importCheckpointFile, resetImportStore, selectPending, setImportImageSize,
   setImportLabelsFile, setImportPreset, useImportStore, type ImportCardText,
 } from './importStore';
-import { BUNDLED_MODEL_ID, resetLibraryStore, SESSION_MODEL_ID, switchModel, useLibraryStore } from './libraryStore';
+import { BUNDLED_MODEL_ID, resetLibraryStore, restoreActiveModel, SESSION_MODEL_ID, switchModel, useLibraryStore } from './libraryStore';
 import { decodeImageFile } from '../image/decodeFile';
 import { openFile, replaceModel, resetAppStore, selectResult, startApp, useAppStore } from './store';
 
@@ -263,5 +263,47 @@ describe('model switching', () => {
     expect(currentModel()).toBe(reloaded);
     expect(imported.dispose).toHaveBeenCalledTimes(1);
     expect(useLibraryStore.getState().activeId).toBe(BUNDLED_MODEL_ID);
+  });
+});
+
+describe('model in use across reloads', () => {
+  const ACTIVE_MODEL_KEY = 'coatnet-browser.activeModel';
+  let saved: Map<string, string>;
+
+  beforeEach(() => {
+    saved = new Map();
+    vi.stubGlobal('localStorage', {
+      getItem: (key: string) => saved.get(key) ?? null,
+      setItem: (key: string, value: string) => saved.set(key, value),
+    });
+  });
+
+  it('does not remember a session-only model', async () => {
+    acceptBuilds();
+    await importForReview('cctt_bare.pth');
+    await confirmImport(TEXT);
+
+    expect(useLibraryStore.getState().activeId).toBe(SESSION_MODEL_ID);
+    expect(saved.has(ACTIVE_MODEL_KEY)).toBe(false);
+  });
+
+  it('remembers the bundled model after a switch', async () => {
+    acceptBuilds();
+    await importForReview('cctt_bare.pth');
+    await confirmImport(TEXT);
+
+    expect(await switchModel(BUNDLED_MODEL_ID)).toBe(true);
+
+    expect(saved.get(ACTIVE_MODEL_KEY)).toBe(BUNDLED_MODEL_ID);
+  });
+
+  it('forgets a remembered model that is gone', async () => {
+    saved.set(ACTIVE_MODEL_KEY, 'model-removed-elsewhere');
+
+    await restoreActiveModel();
+
+    expect(currentModel()).toBe(bundled);
+    expect(useLibraryStore.getState().activeId).toBe(BUNDLED_MODEL_ID);
+    expect(saved.get(ACTIVE_MODEL_KEY)).toBe(BUNDLED_MODEL_ID);
   });
 });

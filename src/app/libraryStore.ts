@@ -99,10 +99,45 @@ export function dismissLibraryFailure(): void {
   set({ failure: null });
 }
 
+/** localStorage key of the model in use, so a reload brings the same model back. */
+const ACTIVE_MODEL_KEY = 'coatnet-browser.activeModel';
+
+/** Remember `id` for the next visit. A session-only model cannot come back, so it is not kept. */
+function rememberActive(id: string): void {
+  if (id === SESSION_MODEL_ID) return;
+  try {
+    globalThis.localStorage?.setItem(ACTIVE_MODEL_KEY, id);
+  } catch {
+    // Storage blocked (private mode, site settings): the next visit starts with the bundled model.
+  }
+}
+
+function rememberedActive(): string | null {
+  try {
+    return globalThis.localStorage?.getItem(ACTIVE_MODEL_KEY) ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /** Make `model` current. The current image is classified with it in the background. */
 function activate(model: LoadedModel, activeId: string, sessionModelName: string | null = null): void {
   set({ activeId, sessionModelName });
+  rememberActive(activeId);
   void replaceModel(model);
+}
+
+/**
+ * Switch to the stored model that was in use on the last visit, once the bundled model is ready.
+ * A model that is gone or fails to build leaves the bundled one in use and is not tried again.
+ */
+export async function restoreActiveModel(): Promise<void> {
+  const id = rememberedActive();
+  if (id === null || id === BUNDLED_MODEL_ID || useAppStore.getState().model.status !== 'ready') return;
+
+  await openModelLibrary();
+  const stored = get().models.some((entry) => entry.id === id);
+  if (!stored || !(await switchModel(id))) rememberActive(BUNDLED_MODEL_ID);
 }
 
 /**

@@ -6,6 +6,7 @@ import { modelCardUrl, sampleIndexUrl } from '../assets';
 import { useClassifyCountAttribute } from '../hooks/useClassifyCountAttribute';
 import { usePasteImage } from '../hooks/usePasteImage';
 import { usePreventFileNavigation } from '../hooks/usePreventFileNavigation';
+import { restoreActiveModel } from '../libraryStore';
 import { startApp } from '../store';
 import { installTestHook } from '../testHook';
 import { DropZone } from './DropZone';
@@ -33,7 +34,7 @@ export function App() {
       cardUrl: modelCardUrl(),
       sampleIndexUrl: sampleIndexUrl(),
       backendOrder: backendOrderFromQuery(window.location.search),
-    });
+    }).then(restoreActiveModel);
   }, []);
 
   return (
