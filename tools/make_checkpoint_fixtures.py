@@ -44,7 +44,8 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from reference import build_model, global_average_logits, load_reference, save_safetensors  # noqa: E402
+from reference import (build_model, global_average_logits, load_reference, randomize_normalization,  # noqa: E402
+                       save_safetensors)
 
 # torch 1.13 warns that meshgrid will require `indexing=`; the reference relies on the default
 # 'ij' order, which 1.13 still uses.
@@ -92,18 +93,12 @@ CLASSIFIER_WEIGHT_SCALE = 4.0
 
 
 def randomize(ref, model):
+    def randomize_bias_table(module):
+        if isinstance(module, ref.Attention):
+            module.relative_bias_table.normal_(0.0, RELATIVE_BIAS_STD)
+
+    randomize_normalization(model, randomize_other=randomize_bias_table)
     with torch.no_grad():
-        for module in model.modules():
-            if isinstance(module, torch.nn.BatchNorm2d):
-                module.running_mean.normal_(0.0, 0.5)
-                module.running_var.uniform_(0.5, 2.0)
-                module.weight.uniform_(0.5, 1.5)
-                module.bias.normal_(0.0, 0.2)
-            elif isinstance(module, torch.nn.LayerNorm):
-                module.weight.uniform_(0.5, 1.5)
-                module.bias.normal_(0.0, 0.2)
-            elif isinstance(module, ref.Attention):
-                module.relative_bias_table.normal_(0.0, RELATIVE_BIAS_STD)
         model.fc.weight.mul_(CLASSIFIER_WEIGHT_SCALE)
 
 

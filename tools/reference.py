@@ -105,11 +105,13 @@ def build_model(ref, config):
                        block_types=list(config['blockTypes']))
 
 
-def randomize_normalization(model, num_batches_tracked=None):
+def randomize_normalization(model, num_batches_tracked=None, randomize_other=None):
     """Fill BatchNorm and LayerNorm parameters and statistics with per-channel random values.
 
     Fixtures need them away from their defaults (mean 0, variance 1, scale 1, shift 0), because
     with the defaults a wrong BatchNorm fold or channel order would not change any output.
+    `randomize_other(module)` runs for every other module in the same pass, so its random draws
+    interleave with these in module order.
     """
     with torch.no_grad():
         for module in model.modules():
@@ -123,6 +125,8 @@ def randomize_normalization(model, num_batches_tracked=None):
             elif isinstance(module, torch.nn.LayerNorm):
                 module.weight.uniform_(0.5, 1.5)
                 module.bias.normal_(0.0, 0.2)
+            elif randomize_other is not None:
+                randomize_other(module)
 
 
 _SAFETENSORS_DTYPES = {

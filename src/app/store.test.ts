@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
+import { deferred } from '../../tests/helpers/deferred';
 import { ImageDecodeError, type DecodedImage } from '../image/decode';
 import { decodeImageFile } from '../image/decodeFile';
 import type { ModelCard } from '../model/modelCard';
@@ -26,22 +27,6 @@ vi.mock('../image/decodeFile', () => ({
 }));
 
 const START = { cardUrl: 'http://127.0.0.1/model.json', sampleIndexUrl: 'http://127.0.0.1/samples.json', backendOrder: [] };
-
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-  reject(error: unknown): void;
-}
-
-function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
 
 /** Build a decoded 1x1 image whose red value identifies the file it came from. */
 function decoded(red: number): DecodedImage {

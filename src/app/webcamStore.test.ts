@@ -7,6 +7,7 @@ import type { RgbaImage } from '../model/preprocess';
 import type { ClassifyResult, LoadedModel } from '../model/session';
 import type { MediaEnvironment } from '../webcam/camera';
 import { liveTrackCount } from '../webcam/camera';
+import { deferred } from '../../tests/helpers/deferred';
 import { FakeCanvas, fakeStream, ManualScheduler, tracksOf } from '../webcam/testDoubles';
 import { resetAppStore, selectImage, selectResult, useAppStore } from './store';
 import {
@@ -338,8 +339,8 @@ describe('live classification', () => {
 
   it('drops result of replaced model', async () => {
     const first = fakeModel();
-    let finishFirst: (result: ClassifyResult) => void = () => {};
-    first.classify.mockImplementationOnce(() => new Promise<ClassifyResult>((resolve) => { finishFirst = resolve; }));
+    const firstResult = deferred<ClassifyResult>();
+    first.classify.mockImplementationOnce(() => firstResult.promise);
     useAppStore.setState({ model: { status: 'ready', model: first } });
     setUp(fakeCamera());
     await start();
@@ -347,7 +348,7 @@ describe('live classification', () => {
     await settle();
 
     useAppStore.setState({ model: { status: 'ready', model: fakeModel({ ...SPEC, size: [32, 32] }) } });
-    finishFirst({ topK: [{ index: 9, probability: 1 }], probabilities: new Float32Array(10), logits: new Float32Array(10), ms: 5, backend: 'cpu' });
+    firstResult.resolve({ topK: [{ index: 9, probability: 1 }], probabilities: new Float32Array(10), logits: new Float32Array(10), ms: 5, backend: 'cpu' });
     await settle();
 
     expect(selectLivePrediction(state())).toBeNull();

@@ -1,7 +1,7 @@
 // Placeholders for torch storages and tensors as the pickle describes them. Their bytes stay
 // in the archive until the weights are chosen, so optimizer state is never decoded.
 
-import type { SourceDtype } from '../model/tensors';
+import { BYTES_PER_ELEMENT, type SourceDtype } from '../model/tensors';
 import { CheckpointError } from './errors';
 import { GlobalRef, PickleExtension, describeValue, type PickleValue } from './pickleValues';
 
@@ -10,17 +10,19 @@ export interface StorageDtype {
   bytesPerElement: number;
 }
 
+const withSize = (dtype: SourceDtype): StorageDtype => ({ dtype, bytesPerElement: BYTES_PER_ELEMENT[dtype] });
+
 /** torch.*Storage class names that the reader decodes, by the dtype of their elements. */
 const STORAGE_DTYPES: Record<string, StorageDtype> = {
-  FloatStorage: { dtype: 'float32', bytesPerElement: 4 },
-  HalfStorage: { dtype: 'float16', bytesPerElement: 2 },
-  BFloat16Storage: { dtype: 'bfloat16', bytesPerElement: 2 },
-  DoubleStorage: { dtype: 'float64', bytesPerElement: 8 },
-  LongStorage: { dtype: 'int64', bytesPerElement: 8 },
-  IntStorage: { dtype: 'int32', bytesPerElement: 4 },
-  ByteStorage: { dtype: 'uint8', bytesPerElement: 1 },
-  BoolStorage: { dtype: 'bool', bytesPerElement: 1 },
-  UntypedStorage: { dtype: 'uint8', bytesPerElement: 1 },
+  FloatStorage: withSize('float32'),
+  HalfStorage: withSize('float16'),
+  BFloat16Storage: withSize('bfloat16'),
+  DoubleStorage: withSize('float64'),
+  LongStorage: withSize('int64'),
+  IntStorage: withSize('int32'),
+  ByteStorage: withSize('uint8'),
+  BoolStorage: withSize('bool'),
+  UntypedStorage: withSize('uint8'),
 };
 
 /** torch dtype names (torch.float32 and its aliases) of the dtypes that the reader decodes. */

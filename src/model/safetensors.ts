@@ -1,17 +1,10 @@
 // Reader for the safetensors format: an 8-byte little-endian header length, a JSON header
 // mapping names to dtype, shape and byte offsets, then raw little-endian tensor data.
 
-import { elementCount, shapeToString, type RawTensor, type RawTensorMap, type SourceDtype } from './tensors';
+import { BYTES_PER_ELEMENT, elementCount, shapeToString, type RawTensor, type RawTensorMap, type SourceDtype } from './tensors';
 
-const DTYPES: Record<string, { dtype: SourceDtype; bytes: number }> = {
-  F32: { dtype: 'float32', bytes: 4 },
-  F16: { dtype: 'float16', bytes: 2 },
-  BF16: { dtype: 'bfloat16', bytes: 2 },
-  F64: { dtype: 'float64', bytes: 8 },
-  I64: { dtype: 'int64', bytes: 8 },
-  I32: { dtype: 'int32', bytes: 4 },
-  U8: { dtype: 'uint8', bytes: 1 },
-  BOOL: { dtype: 'bool', bytes: 1 },
+const DTYPES: Record<string, SourceDtype> = {
+  F32: 'float32', F16: 'float16', BF16: 'bfloat16', F64: 'float64', I64: 'int64', I32: 'int32', U8: 'uint8', BOOL: 'bool',
 };
 
 /** Header size limit: a real header of even coatnet_4 is well under 1 MB. */
@@ -102,19 +95,19 @@ function readHeader(buffer: ArrayBuffer, source: string): { header: Record<strin
 }
 
 function readEntry(buffer: ArrayBuffer, dataStart: number, name: string, entry: HeaderEntry, source: string): RawTensor {
-  const type = DTYPES[entry.dtype];
-  if (!type) {
+  const dtype = Object.hasOwn(DTYPES, entry.dtype) ? DTYPES[entry.dtype] : undefined;
+  if (!dtype) {
     throw new Error(`${source}: tensor "${name}" has dtype ${entry.dtype}; supported: ${Object.keys(DTYPES).join(', ')}`);
   }
   const [begin, end] = entry.data_offsets ?? [];
-  const expectedBytes = elementCount(entry.shape) * type.bytes;
+  const expectedBytes = elementCount(entry.shape) * BYTES_PER_ELEMENT[dtype];
   if (!Number.isInteger(begin) || !Number.isInteger(end) || begin < 0 || end - begin !== expectedBytes
       || dataStart + end > buffer.byteLength) {
     throw new Error(`${source}: tensor "${name}" ${entry.dtype} ${shapeToString(entry.shape)} needs ${expectedBytes} bytes `
       + `but its offsets are [${begin}, ${end}] in a data section of ${buffer.byteLength - dataStart} bytes; the file is truncated or corrupt`);
   }
   const bytes = new Uint8Array(buffer, dataStart + begin, expectedBytes);
-  return { shape: entry.shape, sourceDtype: type.dtype, data: decodeTensorBytes(bytes, type.dtype) };
+  return { shape: entry.shape, sourceDtype: dtype, data: decodeTensorBytes(bytes, dtype) };
 }
 
 /** Parse a whole safetensors file held in memory; `source` names it in errors. */

@@ -2,6 +2,11 @@
 
 export type SourceDtype = 'float32' | 'float16' | 'bfloat16' | 'float64' | 'int64' | 'int32' | 'uint8' | 'bool';
 
+/** Size of one element of each dtype in a weight file, in bytes. */
+export const BYTES_PER_ELEMENT: Record<SourceDtype, number> = {
+  float32: 4, float16: 2, bfloat16: 2, float64: 8, int64: 8, int32: 4, uint8: 1, bool: 1,
+};
+
 /**
  * One named tensor in PyTorch layout (NCHW activations, OIHW kernels, [out, in] linears).
  * Floating-point data is always float32 here; `sourceDtype` records what the file stored.

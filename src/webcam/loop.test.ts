@@ -1,26 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
 
+import { deferred, type Deferred } from '../../tests/helpers/deferred';
 import type { RgbaImage } from '../model/preprocess';
 import type { ClassifyResult } from '../model/session';
 import { VideoFrameClock } from './frameClock';
 import { FrameLoop, type LoopFrame } from './loop';
 import { ManualScheduler } from './testDoubles';
-
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-  reject(error: unknown): void;
-}
-
-function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
 
 /** Let pending promise callbacks run. */
 async function settle(): Promise<void> {
