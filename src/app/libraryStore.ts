@@ -130,6 +130,7 @@ function activate(model: LoadedModel, activeId: string, sessionModelName: string
 /**
  * Switch to the stored model that was in use on the last visit, once the bundled model is ready.
  * A model that is gone or fails to build leaves the bundled one in use and is not tried again.
+ * NOTE: the bundled model is downloaded and built first even when it is replaced at once.
  */
 export async function restoreActiveModel(): Promise<void> {
   const id = rememberedActive();

@@ -55,10 +55,8 @@ function splitIntoBatches(keys: string[], source: StorageSource): string[][] {
 }
 
 /**
- * Largest total of storage bytes read for one import: 2 GiB. The zip reader allocates each entry's
- * declared size before inflating it, and a browser tab cannot hold much more. The float32
- * state_dict of coatnet_4, the largest preset, is about 0.8 GB
- * (204 million parameters).
+ * Largest total of storage bytes read for one import: 2 GiB, an estimate of what a browser tab can
+ * hold. The float32 state_dict of coatnet_4, the largest preset (204 M parameters), is about 0.8 GB.
  */
 export const MAX_STORAGE_BYTES = 2 * 1024 ** 3;
 
